@@ -1,0 +1,86 @@
+# survey-report-banner: every task a developer or CI runs. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.PHONY: help requirements system-requirements upgrade test test-unit test-mysql test-integration \
+        test-tutor quality pii_check demo bench clean extract_translations compile_translations \
+        validate_translations dummy_translations
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TUTOR_VENV := .venv-tutor
+PYTEST := $(BIN)/pytest
+STAMP := $(VENV)/.installed
+
+help: ## show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
+
+system-requirements: ## install the Debian packages the suite needs (mysqlclient headers, Chromium)
+	@./scripts/system-requirements.sh
+
+$(STAMP): requirements/dev.txt setup.py
+	@$(MAKE) --no-print-directory system-requirements
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+requirements: $(STAMP) ## create .venv and install the pinned development requirements
+
+upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
+upgrade: $(STAMP) ## recompile requirements/*.txt from requirements/*.in with the newest versions
+	$(BIN)/pip install -q -r requirements/pip-tools.txt
+	for f in pip-tools base test quality dev tutor; do \
+	  $(BIN)/pip-compile -q --upgrade --allow-unsafe --strip-extras --no-emit-index-url \
+	    -o requirements/$$f.txt requirements/$$f.in || exit 1; done
+
+test: requirements ## run every tier: unit (SQLite), MariaDB, real worker + browser, Tutor plugin
+	@$(MAKE) --no-print-directory test-unit test-mysql test-integration test-tutor
+	@echo "make test: all tiers passed"
+
+test-unit: requirements ## the whole unit suite on SQLite, with coverage
+	$(PYTEST) -m "not mysql and not worker and not browser" --cov=survey_report_banner --cov-report=term-missing:skip-covered
+
+test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:3306)
+	./scripts/ensure-services.sh mysql
+	SRB_DB=mysql $(PYTEST) -m "not worker and not browser"
+
+test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
+	./scripts/ensure-services.sh redis mysql
+	$(PYTEST) -m "worker or browser" -p no:randomly
+
+test-tutor: ## the Tutor plugin against the real tutor package, in its own virtualenv
+	./scripts/test-tutor.sh
+
+quality: requirements ## lint, import order, docstrings, annotations
+	$(BIN)/ruff check survey_report_banner tests setup.py
+	@$(MAKE) --no-print-directory pii_check
+	$(BIN)/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
+	$(BIN)/code_annotations static_find_annotations --config_file .annotations.yml --lint
+
+pii_check: requirements ## every model must say whether it stores PII
+	cd tests && DJANGO_SETTINGS_MODULE=host.settings PYTHONPATH=.:.. ../$(BIN)/code_annotations django_find_annotations \
+	  --config_file ../.pii_annotations.yml --lint --report --coverage --app_name survey_report_banner
+
+demo: requirements ## start the host on 127.0.0.1:8000 with a worker and a report receiver
+	./scripts/ensure-services.sh redis
+	$(BIN)/python scripts/demo.py
+
+bench: requirements ## measure the banner's cost with and without the app (SRB_DB=mysql for MariaDB)
+	$(BIN)/python scripts/bench.py
+
+extract_translations: requirements ## extract strings to survey_report_banner/conf/locale/en/LC_MESSAGES
+	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool extract --no-segment
+
+compile_translations: requirements ## compile .po files into the .mo files we ship
+	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool generate
+
+dummy_translations: requirements ## fake translations (eo) for spotting untranslated strings
+	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool dummy
+
+validate_translations: requirements ## check the .po files
+	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool validate
+
+clean: ## remove virtualenvs, build output and local databases
+	rm -rf $(VENV) $(TUTOR_VENV) build dist *.egg-info .static .host.sqlite3 .demo

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the suite needs: headers for mysqlclient, Chromium for the browser tier.
+# Installs them when missing (as root, as on CI); elsewhere says what to install.
+set -euo pipefail
+needed=()
+for pkg in pkg-config libmariadb-dev chromium chromium-driver; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
+done
+[ ${#needed[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installing Debian packages: ${needed[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  sudo apt-get update -qq
+  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
+else
+  echo "Missing Debian packages: ${needed[*]} (install them with apt-get)." >&2
+  [ "${CI:-}" = "true" ] && exit 1
+  exit 0
+fi

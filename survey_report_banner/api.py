@@ -1,0 +1,141 @@
+"""
+What the banner's two buttons do: request a survey report, or dismiss the banner.
+
+Views stay thin; these functions hold the rules and are reused by the management command.
+"""
+
+import enum
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import banner, conf
+from .models import SurveyReportBannerDismissal, SurveyReportRequest
+
+log = logging.getLogger(__name__)
+
+
+class RequestOutcome(enum.Enum):
+    """What happened when a superuser asked for a report."""
+
+    ENQUEUED = "enqueued"
+    ALREADY_PENDING = "already_pending"
+    BROKER_UNAVAILABLE = "broker_unavailable"
+    TASK_UNAVAILABLE = "task_unavailable"
+
+
+class BrokerUnavailable(Exception):
+    """The Celery broker could not take the task within the enqueue timeout."""
+
+
+def load_report_task():
+    """Import the configured report task (``SURVEY_REPORT_BANNER_TASK``); raise ImportError if absent."""
+    return import_string(conf.task_path())
+
+
+def dismiss(user):
+    """Record that ``user`` dismissed the banner; it stays hidden for them for the threshold window."""
+    dismissal = SurveyReportBannerDismissal.objects.create(user=user)
+    # The post_save receiver invalidates cached decisions; doing it here too keeps this function
+    # correct if it is ever called with signals muted (e.g. inside a fixture loader).
+    banner.invalidate()
+    return dismissal
+
+
+def request_report(user):
+    """
+    Enqueue edx-platform's report task once, however many superusers click at the same time.
+
+    The request row is locked for the whole transaction: a concurrent click waits for the lock and
+    then sees the fresh ``requested_at``, so it answers "already pending" instead of enqueueing a
+    second task. If the broker refuses, the transaction rolls back and nothing is recorded.
+    """
+    try:
+        task = load_report_task()
+    except ImportError:
+        log.exception("Survey report task %r cannot be imported", conf.task_path())
+        return RequestOutcome.TASK_UNAVAILABLE
+
+    now = timezone.now()
+    _ensure_request_row()
+    try:
+        with transaction.atomic():
+            # An UPDATE first takes the write lock on every backend (row lock on MySQL/PostgreSQL,
+            # database lock on SQLite, where SELECT ... FOR UPDATE is a no-op), so concurrent
+            # clicks are serialised here rather than both reading "nothing pending".
+            SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).update(
+                task_id=F("task_id")
+            )
+            lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
+            if _is_pending(lock, now):
+                return RequestOutcome.ALREADY_PENDING
+            result = enqueue(task)
+            lock.requested_at = now
+            lock.requested_by = user
+            lock.task_id = getattr(result, "id", "") or ""
+            lock.save()
+    except BrokerUnavailable:
+        return RequestOutcome.BROKER_UNAVAILABLE
+    banner.invalidate()
+    log.info("Survey report requested by user %s (task %s)", user.pk, lock.task_id)
+    return RequestOutcome.ENQUEUED
+
+
+def _ensure_request_row():
+    try:
+        SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
+    except IntegrityError:
+        pass  # Another process created it between our SELECT and INSERT: that is all we wanted.
+
+
+def _is_pending(lock, now):
+    """Whether an earlier request, or a report it produced, is still on its way."""
+    return banner.report_pending(lock.requested_at, now)
+
+
+def enqueue(task):
+    """
+    Send ``task`` to the broker, giving up after ``SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT`` seconds.
+
+    Celery's defaults retry a lost broker for minutes, which would hang the superuser's request
+    (and a web worker) long past any proxy timeout. This opens a dedicated producer connection
+    with short connect/read timeouts and at most one quick retry (for a stale pooled socket).
+    """
+    app = task.app
+    if app.conf.task_always_eager:
+        # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline.
+        return task.apply_async()
+    timeout = conf.enqueue_timeout()
+    connection = app.connection_for_write(connect_timeout=timeout)
+    options = dict(connection.transport_options or {})
+    driver = connection.transport.driver_type
+    if driver == "redis":
+        options.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+    elif driver == "amqp":
+        options.update(read_timeout=timeout, write_timeout=timeout)
+    connection.transport_options = options
+    try:
+        with connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=timeout)
+            return task.apply_async(
+                connection=connection,
+                retry=True,
+                retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+            )
+    except Exception as exc:  # pylint: disable=broad-except
+        # kombu raises transport-specific errors (OperationalError, ConnectionRefusedError,
+        # socket.timeout, redis errors...). Whatever the cause, the report was not requested.
+        log.warning("Could not enqueue the survey report task: %s", exc, exc_info=True)
+        raise BrokerUnavailable(str(exc)) from exc
+
+
+def reports_url():
+    """URL of the survey report list in Django admin, or None when the report admin is missing."""
+    try:
+        return reverse("admin:survey_report_surveyreport_changelist")
+    except NoReverseMatch:
+        return None

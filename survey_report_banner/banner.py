@@ -1,0 +1,266 @@
+"""
+The one rule that decides whether a request gets the survey report banner.
+
+Start at :func:`should_show_banner`: it reads top to bottom as the product definition's list of
+conditions. Everything cheap (path, role, switch) is checked before anything touches the cache
+or the database, because the context processor calling it runs on every page of the LMS.
+"""
+
+import calendar
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.db.models import DateTimeField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from . import conf
+from .models import SurveyReportBannerDismissal, SurveyReportRequest
+from .toggles import banner_disabled
+
+# States of edx-platform's SurveyReport.state (openedx/features/survey_report/models.py).
+REPORT_PROCESSING = "processing"
+REPORT_GENERATED = "generated"
+REPORT_ERROR = "error"
+
+_GENERATION_KEY = "survey_report_banner:generation"
+_DECISION_KEY = "survey_report_banner:decision:{user_id}"
+
+
+def should_show_banner(request):
+    """
+    Return True when this request's page must show the survey report banner.
+
+    The banner shows only when all of these hold:
+
+    1. the page is under the admin site's root (``reverse("admin:index")``);
+    2. the user is active, ``is_staff`` and ``is_superuser``;
+    3. the site can generate reports (``SURVEY_REPORT_ENABLE``) and the operator has not switched
+       the banner off (waffle switch ``survey_report_banner.disable_banner``);
+    4. no report was sent (state ``generated``) in the last ``SURVEY_REPORT_CHECK_THRESHOLD``
+       months, and none is pending (requested, or ``processing``, within the pending window);
+    5. this user has not dismissed the banner within the same months.
+
+    Conditions 1-3 cost no query; 4-5 cost one query, whose answer is cached per user until
+    something that could change it happens (see :func:`invalidate`).
+    """
+    if not is_admin_path(request.path):
+        return False
+    user = getattr(request, "user", None)
+    if not is_banner_audience(user):
+        return False
+    if not conf.survey_report_enabled() or banner_disabled():
+        return False
+    return _cached_decision(user.pk)
+
+
+def is_admin_path(path):
+    """Whether ``path`` is under the admin site's root."""
+    try:
+        admin_root = reverse("admin:index")
+    except NoReverseMatch:  # A host without the admin site has no page to show the banner on.
+        return False
+    return path.startswith(admin_root)
+
+
+def is_banner_audience(user):
+    """Whether ``user`` may see and use the banner: active, staff *and* superuser."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.is_superuser
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of the database part of the rule, and until when it holds by time alone."""
+
+    show: bool
+    reason: str
+    valid_until: datetime | None = None
+
+
+def months_before(moment, months):
+    """Return ``moment`` shifted back by whole calendar months (31 March - 1 month = 28/29 Feb)."""
+    month_index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def months_after(moment, months):
+    """Return ``moment`` shifted forward by whole calendar months."""
+    return months_before(moment, -months)
+
+
+def report_model():
+    """The survey report model (edx-platform's ``SurveyReport`` unless configured otherwise)."""
+    return apps.get_model(conf.report_model_label())
+
+
+def recent_reports(Report, since):  # pylint: disable=invalid-name
+    """
+    Reports created since ``since``, newest first, looking only at the newest rows by primary key.
+
+    edx-platform's report table has no index on ``created_at``; its primary key grows with
+    ``created_at`` (rows are created once, by ``save()``), so a bounded range scan of the primary
+    key index finds the recent rows at the same cost whether the table has 10 or 100,000 rows.
+    """
+    scanned = conf.recent_reports_scanned()
+    # Smallest primary key among the newest `scanned` rows (NULL, so 0, when the table is smaller).
+    floor_pk = Coalesce(Subquery(Report.objects.order_by("-pk").values("pk")[scanned - 1:scanned]), Value(0))
+    return Report.objects.filter(pk__gte=floor_pk, created_at__gte=since).order_by("-pk")
+
+
+def report_pending(requested_at, now=None):
+    """
+    Whether a report is on its way: a request not yet picked up by a worker, or a report row
+    still ``processing``, within the pending window.
+    """
+    now = now or timezone.now()
+    pending_since = now - conf.pending_window()
+    Report = report_model()  # pylint: disable=invalid-name
+    recent = recent_reports(Report, pending_since)
+    if _has_state(Report) and recent.filter(state=REPORT_PROCESSING).exists():
+        return True
+    if requested_at is None or requested_at < pending_since:
+        return False
+    return not recent.filter(created_at__gte=requested_at).exists()
+
+
+def _has_state(Report):  # pylint: disable=invalid-name
+    return any(field.name == "state" for field in Report._meta.get_fields())  # pylint: disable=protected-access
+
+
+def compute_decision(user_id, now=None):
+    """
+    Decide from the database whether ``user_id`` should see the banner, in one query.
+
+    The query is built around the user's row so that it always returns exactly one row; the
+    report, request and dismissal facts come back as correlated sub-queries:
+
+    * the recent report rows come from :func:`recent_reports` (primary key index, bounded);
+    * dismissals use the ``(user, dismissed_at)`` index.
+    """
+    now = now or timezone.now()
+    months = conf.threshold_months()
+    since = months_before(now, months)
+    pending = conf.pending_window()
+    pending_since = now - pending
+
+    Report = report_model()  # pylint: disable=invalid-name
+    has_state = _has_state(Report)
+
+    recent = recent_reports(Report, since)
+    # Releases before the ``state`` field (Palm) only created rows for finished reports.
+    sent = recent.filter(state=REPORT_GENERATED) if has_state else recent
+    processing = recent.filter(state=REPORT_PROCESSING, created_at__gte=pending_since) if has_state else recent.none()
+
+    def newest(queryset, field):
+        return Subquery(queryset.values(field)[:1], output_field=DateTimeField())
+
+    row = (
+        get_user_model().objects.filter(pk=user_id)
+        .annotate(
+            last_sent=newest(sent, "created_at"),
+            last_processing=newest(processing, "created_at"),
+            last_report=newest(recent, "created_at"),
+            requested_at=newest(
+                SurveyReportRequest.objects.filter(
+                    pk=SurveyReportRequest.SINGLETON_ID, requested_at__gte=pending_since
+                ),
+                "requested_at",
+            ),
+            last_dismissed=newest(
+                SurveyReportBannerDismissal.objects.filter(user=OuterRef("pk"), dismissed_at__gte=since)
+                .order_by("-dismissed_at"),
+                "dismissed_at",
+            ),
+        )
+        .values_list("last_sent", "last_processing", "last_report", "requested_at", "last_dismissed")
+        .first()
+    )
+    if row is None:  # The user was deleted mid-request.
+        return Decision(False, "no such user")
+    last_sent, last_processing, last_report, requested_at, last_dismissed = row
+
+    if last_dismissed:
+        return Decision(False, "dismissed", months_after(last_dismissed, months))
+    if last_sent:
+        return Decision(False, "sent", months_after(last_sent, months))
+    if last_processing:
+        return Decision(False, "processing", last_processing + pending)
+    # A request is pending until the worker creates its report row; after that the row's state
+    # decides (so a report that ended in ``error`` brings the banner back at once).
+    if requested_at and not (last_report and last_report >= requested_at):
+        return Decision(False, "requested", requested_at + pending)
+    return Decision(True, "due")
+
+
+def _cache():
+    return caches[conf.cache_alias()]
+
+
+def _cached_decision(user_id):
+    """
+    Return the user's decision from the cache, computing and storing it when absent or stale.
+
+    One cache round trip reads both the user's entry and the global generation number; bumping
+    the generation (:func:`invalidate`) makes every user's entry stale at once.
+    """
+    cache = _cache()
+    key = _DECISION_KEY.format(user_id=user_id)
+    now = timezone.now()
+    found = cache.get_many([_GENERATION_KEY, key])
+    generation = found.get(_GENERATION_KEY, 0)
+    cached = found.get(key)
+    if cached is not None:
+        cached_generation, show, valid_until = cached
+        if cached_generation == generation and (valid_until is None or now < valid_until):
+            return show
+
+    decision = compute_decision(user_id, now=now)
+    timeout = conf.cache_timeout()
+    if decision.valid_until is not None:
+        # Expire exactly when the passing of time would change the answer (threshold reached).
+        timeout = min(timeout, max(1, int((decision.valid_until - now).total_seconds()) + 1))
+    if timeout > 0:
+        cache.set(key, (generation, decision.show, decision.valid_until), timeout)
+    return decision.show
+
+
+def invalidate():
+    """
+    Make every cached decision stale: call after anything that may change who sees the banner.
+
+    Bumping a generation number is atomic on the shared cache (``incr``) and works across web
+    processes and Celery workers, unlike deleting per-user keys we cannot enumerate.
+    """
+    cache = _cache()
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        # Not set yet, or evicted: start from the clock so the new number can never equal one
+        # that entries written before the eviction carry.
+        if not cache.add(_GENERATION_KEY, time.time_ns() // 1000, timeout=None):
+            cache.incr(_GENERATION_KEY)
+
+
+
+def last_sent_report(now=None):
+    """The newest report sent (state ``generated``) within the threshold, or None."""
+    now = now or timezone.now()
+    Report = report_model()  # pylint: disable=invalid-name
+    recent = recent_reports(Report, months_before(now, conf.threshold_months()))
+    if _has_state(Report):
+        recent = recent.filter(state=REPORT_GENERATED)
+    return recent.first()

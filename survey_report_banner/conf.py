@@ -1,0 +1,124 @@
+"""
+Every setting the banner reads, in one place, with its default.
+
+Settings are read at call time (never at import) so that ``override_settings`` in tests and
+late changes by ``plugin_settings`` or the LMS production settings are always honoured.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+# .. setting_name: SURVEY_REPORT_CHECK_THRESHOLD
+# .. setting_default: 6
+# .. setting_description: edx-platform's own setting, reused here: how many months a sent
+#   survey report, or a superuser's dismissal, keeps the banner hidden.
+SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT = 6
+
+# .. setting_name: SURVEY_REPORT_ENABLE
+# .. setting_default: True
+# .. setting_description: edx-platform's own setting. When False the site cannot generate
+#   survey reports, so the banner never shows and its buttons answer 404.
+SURVEY_REPORT_ENABLE_DEFAULT = True
+
+# .. setting_name: SURVEY_REPORT_BANNER_TASK
+# .. setting_default: "openedx.features.survey_report.tasks.generate_survey_report"
+# .. setting_description: Dotted path of the Celery task that *Send report* enqueues, called with
+#   no arguments. The default is edx-platform's own task; hosts may point elsewhere.
+SURVEY_REPORT_BANNER_TASK_DEFAULT = "openedx.features.survey_report.tasks.generate_survey_report"
+
+# .. setting_name: SURVEY_REPORT_BANNER_REPORT_MODEL
+# .. setting_default: "survey_report.SurveyReport"
+# .. setting_description: ``app_label.ModelName`` of the survey report model whose rows
+#   (``created_at``, ``state``) decide whether a report was sent recently.
+SURVEY_REPORT_BANNER_REPORT_MODEL_DEFAULT = "survey_report.SurveyReport"
+
+# .. setting_name: SURVEY_REPORT_BANNER_PENDING_MINUTES
+# .. setting_default: 60
+# .. setting_description: How long a requested or still ``processing`` report hides the banner.
+#   Capped so that a crashed worker cannot hide the banner forever.
+SURVEY_REPORT_BANNER_PENDING_MINUTES_DEFAULT = 60
+
+# .. setting_name: SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT
+# .. setting_default: 3
+# .. setting_description: Seconds *Send report* waits for the Celery broker before telling the
+#   superuser it is unreachable (instead of Celery's default reconnect loop of minutes).
+SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT = 3.0
+
+# .. setting_name: SURVEY_REPORT_BANNER_CACHE_TIMEOUT
+# .. setting_default: 300
+# .. setting_description: Upper bound, in seconds, on how long a superuser's banner decision is
+#   kept in Django's cache. Every event that can change it also invalidates it at once; this
+#   bound only limits the cost of an event nobody could observe (e.g. a row edited in SQL).
+SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT = 300
+
+# .. setting_name: SURVEY_REPORT_BANNER_CACHE_ALIAS
+# .. setting_default: "default"
+# .. setting_description: Which of ``CACHES`` holds the banner decisions. In production it must
+#   be shared by the web processes and the Celery workers (memcached or Redis, as the LMS uses).
+SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT = "default"
+
+# .. setting_name: SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED
+# .. setting_default: 100
+# .. setting_description: How many of the newest survey report rows (by primary key) the banner
+#   decision looks at. edx-platform's report table has no index on ``created_at``; bounding the
+#   scan by primary key keeps the decision's cost flat however large the table grows.
+SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT = 100
+
+
+def _get(name, default):
+    return getattr(settings, name, default)
+
+
+def threshold_months():
+    """Months a sent report or a dismissal hides the banner (``SURVEY_REPORT_CHECK_THRESHOLD``)."""
+    value = _get("SURVEY_REPORT_CHECK_THRESHOLD", SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT)
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        months = SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
+    # A zero or negative window would mean "ask on every page, forever": fall back to the default.
+    return months if months > 0 else SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
+
+
+def survey_report_enabled():
+    """Whether this site can generate survey reports at all (``SURVEY_REPORT_ENABLE``)."""
+    return bool(_get("SURVEY_REPORT_ENABLE", SURVEY_REPORT_ENABLE_DEFAULT))
+
+
+def task_path():
+    """Dotted path of the Celery task *Send report* enqueues."""
+    return _get("SURVEY_REPORT_BANNER_TASK", SURVEY_REPORT_BANNER_TASK_DEFAULT)
+
+
+def report_model_label():
+    """``app_label.ModelName`` of the survey report model."""
+    return _get("SURVEY_REPORT_BANNER_REPORT_MODEL", SURVEY_REPORT_BANNER_REPORT_MODEL_DEFAULT)
+
+
+def pending_window():
+    """How long a requested or processing report hides the banner, as a ``timedelta``."""
+    minutes = _get("SURVEY_REPORT_BANNER_PENDING_MINUTES", SURVEY_REPORT_BANNER_PENDING_MINUTES_DEFAULT)
+    return timedelta(minutes=float(minutes))
+
+
+def enqueue_timeout():
+    """Seconds to wait for the broker when enqueueing the report task."""
+    return float(_get("SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT", SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT))
+
+
+def cache_timeout():
+    """Upper bound, in seconds, on a cached banner decision."""
+    return int(_get("SURVEY_REPORT_BANNER_CACHE_TIMEOUT", SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT))
+
+
+def cache_alias():
+    """Alias of the Django cache holding banner decisions."""
+    return _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
+
+
+def recent_reports_scanned():
+    """How many of the newest report rows the decision inspects."""
+    return max(1, int(_get(
+        "SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED", SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT
+    )))

@@ -1,0 +1,83 @@
+"""
+A template loader that adds the banner to Django admin without replacing the platform's page.
+
+Why a loader and not a template override: the LMS keeps its own ``admin/base_site.html`` (custom
+``userlinks``; Redwood's own banner) in ``lms/templates``, which wins over any app template, and
+its edxmako loaders ignore Django's ``skip`` argument, so a template that extends its own name
+recurses until ``RecursionError``. This loader, placed first by ``plugin_settings``, serves
+``admin/base_site.html`` as a two-block wrapper that extends a private alias; asking for the alias
+returns whatever ``admin/base_site.html`` the remaining loaders find (the platform's, a theme's,
+or Django's). No template extends its own name, so nothing depends on ``skip``.
+See docs/decisions/0001-admin-template-override.rst.
+"""
+
+from django.template import Origin, Template, TemplateDoesNotExist
+from django.template.loaders.base import Loader as BaseLoader
+
+ADMIN_BASE_SITE = "admin/base_site.html"
+PLATFORM_ALIAS = "survey_report_banner/platform/admin/base_site.html"
+LOADER_PATH = "survey_report_banner.template_loader.Loader"
+
+WRAPPER_SOURCE = (
+    '{% extends "' + PLATFORM_ALIAS + '" %}'
+    "{% load static %}"
+    "{% block extrastyle %}{{ block.super }}"
+    "{% if survey_report_banner %}"
+    '<link rel="stylesheet" href="{% static "survey_report_banner/banner.css" %}">'
+    "{% endif %}{% endblock %}"
+    "{% block extrahead %}{{ block.super }}"
+    "{% if survey_report_banner %}"
+    '<script src="{% static "survey_report_banner/banner.js" %}" defer></script>'
+    "{% endif %}{% endblock %}"
+    "{% block messages %}{{ block.super }}"
+    '{% include "survey_report_banner/banner.html" %}'
+    "{% endblock %}"
+)
+
+
+class Loader(BaseLoader):
+    """Serve ``admin/base_site.html`` as the banner wrapper, and its alias as the platform's page."""
+
+    def get_template_sources(self, template_name):
+        """Yield an origin only for the two names this loader owns."""
+        if template_name in (ADMIN_BASE_SITE, PLATFORM_ALIAS):
+            yield Origin(name=f"{LOADER_PATH}:{template_name}", template_name=template_name, loader=self)
+
+    def get_contents(self, origin):
+        """Return the wrapper's source (the alias is never read as text, see ``get_template``)."""
+        if origin.template_name == ADMIN_BASE_SITE:
+            return WRAPPER_SOURCE
+        raise TemplateDoesNotExist(origin)
+
+    def get_template(self, template_name, skip=None):
+        """
+        Return the wrapper for ``admin/base_site.html``; resolve the alias through the other loaders.
+
+        The alias is looked up as ``admin/base_site.html`` in every loader of the engine except
+        this one, in order, so themes and the platform's ``lms/templates`` keep their precedence.
+        """
+        if template_name == PLATFORM_ALIAS:
+            tried = []
+            for loader in self._other_loaders():
+                try:
+                    return loader.get_template(ADMIN_BASE_SITE, skip=skip)
+                except TemplateDoesNotExist as exc:
+                    tried.extend(getattr(exc, "tried", []))
+            raise TemplateDoesNotExist(ADMIN_BASE_SITE, tried=tried)
+        if template_name == ADMIN_BASE_SITE:
+            origin = next(self.get_template_sources(template_name))
+            if skip and origin in skip:
+                raise TemplateDoesNotExist(template_name, tried=[(origin, "Skipped to avoid recursion")])
+            return Template(self.get_contents(origin), origin, template_name, self.engine)
+        raise TemplateDoesNotExist(template_name)
+
+    def _other_loaders(self):
+        """The engine's loaders without this one (looking inside Django's cached loader too)."""
+        for loader in self.engine.template_loaders:
+            if loader is self:
+                continue
+            children = getattr(loader, "loaders", None)
+            if children is not None and any(child is self for child in children):
+                yield from (child for child in children if child is not self)
+            else:
+                yield loader

@@ -1,0 +1,14 @@
+"""
+URLs of the banner's two buttons. The LMS mounts them through ``get_plugin_url_patterns``.
+"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "survey_report_banner"
+
+urlpatterns = [
+    path("send/", views.send_report, name="send"),
+    path("dismiss/", views.dismiss_banner, name="dismiss"),
+]

@@ -1,0 +1,97 @@
+"""
+Shared fixtures: users of every role, a clean cache, and the report task's broker queue.
+
+The host project (``tests/host``) is the Django project under test; see its settings module.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.test import Client
+from waffle.models import Switch
+
+from survey_report_banner.toggles import DISABLE_BANNER_SWITCH
+
+ROLES = {
+    # name: (is_active, is_staff, is_superuser)
+    "active_user": (True, False, False),
+    "staff": (True, True, False),
+    "superuser_without_staff": (True, False, True),
+    "staff_superuser": (True, True, True),
+    "inactive_staff_superuser": (False, True, True),
+}
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    """Each test starts with empty caches (banner decisions, waffle switches)."""
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+def make_user(username, is_active=True, is_staff=False, is_superuser=False):
+    """Create a user with the given flags and password ``pw``."""
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.com", password="pw",
+        is_staff=is_staff, is_superuser=is_superuser,
+    )
+    if not is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    """An active staff superuser: the banner's audience."""
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def other_superuser(db):
+    """A second active staff superuser."""
+    return make_user("admin2", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(superuser):
+    """A client logged in as the staff superuser (CSRF not enforced; see csrf_client)."""
+    client = Client()
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def switch_on(db):
+    """Turn the kill switch on, as ``waffle_switch ... on --create`` does."""
+    Switch.objects.update_or_create(name=DISABLE_BANNER_SWITCH, defaults={"active": True})
+
+
+def broker_messages(app=None):
+    """Drain and return the task names waiting in the host's in-memory broker queue."""
+    from host.celery import APP  # pylint: disable=import-outside-toplevel
+
+    app = app or APP
+    names = []
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue, no_ack=True)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                names.append(message.headers.get("task"))
+        finally:
+            queue.close()
+    return names
+
+
+@pytest.fixture
+def broker(db):
+    """The in-memory broker queue, empty at the start; call it to drain and read task names."""
+    broker_messages()
+    return broker_messages

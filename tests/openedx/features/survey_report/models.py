@@ -1,0 +1,54 @@
+"""SurveyReport as edx-platform defines it (fields, defaults, ordering)."""
+
+from django.db import models
+
+SURVEY_REPORT_PROCESSING = "processing"
+SURVEY_REPORT_GENERATED = "generated"
+SURVEY_REPORT_ERROR = "error"
+
+SURVEY_REPORT_STATES = [
+    (SURVEY_REPORT_PROCESSING, "Processing"),
+    (SURVEY_REPORT_GENERATED, "Generated"),
+    (SURVEY_REPORT_ERROR, "Error"),
+]
+
+
+class SurveyReport(models.Model):
+    """
+    Aggregated, anonymized usage counts of the site. Upstream has no index on ``created_at``.
+
+    .. no_pii:
+    """
+
+    courses_offered = models.BigIntegerField(default=0)
+    learners = models.BigIntegerField(default=0)
+    registered_learners = models.BigIntegerField(default=0)
+    enrollments = models.BigIntegerField(default=0)
+    generated_certificates = models.BigIntegerField(default=0)
+    extra_data = models.JSONField(blank=True, default=dict)
+    created_at = models.DateTimeField(auto_now=True)
+    state = models.CharField(max_length=24, choices=SURVEY_REPORT_STATES, default=SURVEY_REPORT_PROCESSING)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"Survey report {self.pk} ({self.state})"
+
+
+class SurveyReportUpload(models.Model):
+    """
+    One attempt to send a report to ``SURVEY_REPORT_ENDPOINT``.
+
+    .. no_pii:
+    """
+
+    sent_at = models.DateTimeField(auto_now=True)
+    report = models.ForeignKey(SurveyReport, on_delete=models.CASCADE)
+    status_code = models.IntegerField()
+    request_details = models.TextField(blank=True, null=True)
+
+    def is_uploaded(self):
+        """Whether the endpoint accepted the report."""
+        return 200 <= self.status_code < 300

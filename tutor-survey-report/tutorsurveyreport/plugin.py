@@ -1,0 +1,256 @@
+"""
+Tutor plugin ``survey_report``.
+
+Asks operators of production platforms, once, whether they want to send
+anonymized usage reports to the Open edX project, and if so schedules
+``./manage.py lms send_survey_report_if_due`` daily on docker compose
+(``tutor local``) and on Kubernetes (``tutor k8s``). It also installs the
+``survey-report-banner`` Django app into the openedx image and configures it.
+
+Tutor imports this module only when the plugin is enabled, so every hook below
+is active exactly while ``tutor plugins enable survey_report`` is in force.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from importlib import resources
+
+import click
+from tutor import hooks
+
+PLUGIN_NAME = "survey_report"
+
+#: The question, word for word. Tests assert on it.
+AUTO_SEND_QUESTION = (
+    "Would you like to send anonymized reports of usage back to the Open edX project?"
+)
+
+#: LMS hosts that Tutor itself uses for platforms that are not in production
+#: (see ``tutor.interactive.ask_questions``), plus the older overhang.io one.
+NON_PRODUCTION_LMS_HOSTS = (
+    "local.openedx.io",
+    "local.edly.io",
+    "local.overhang.io",
+)
+
+# Every setting is prefixed with SURVEY_REPORT_ and declared as a *default*:
+# defaults are never written to config.yml, so an operator's config.yml only
+# ever holds the values that they chose themselves (or answered interactively).
+hooks.Filters.CONFIG_DEFAULTS.add_items(
+    [
+        # The interactive answer. False until the operator says yes.
+        ("SURVEY_REPORT_AUTO_SEND", False),
+        # Kubernetes CronJob schedule (docker compose has no cron: see the
+        # local-docker-compose-prod-services patch). An odd minute past an odd
+        # hour keeps the job away from the top-of-the-hour rush.
+        ("SURVEY_REPORT_CRON_SCHEDULE", "17 3 * * *"),
+        # Installed into the openedx image. Any pip requirement specifier works:
+        # "survey-report-banner==1.2.3", a git URL, a local wheel path...
+        ("SURVEY_REPORT_BANNER_PIP_REQUIREMENT", "survey-report-banner"),
+        # edx-platform's ANONYMOUS_SURVEY_REPORT setting.
+        ("SURVEY_REPORT_ANONYMOUS", True),
+        # False turns on the waffle switch that hides the admin banner.
+        ("SURVEY_REPORT_BANNER", True),
+        # Extra key/values sent along with each report (edx-platform's
+        # SURVEY_REPORT_EXTRA_DATA setting).
+        ("SURVEY_REPORT_EXTRA_DATA", {}),
+        # True adds {"openedx_release": OPENEDX_COMMON_VERSION} to the above.
+        ("SURVEY_REPORT_SEND_RELEASE", False),
+        # edx-platform's SURVEY_REPORT_CHECK_THRESHOLD (months between reports).
+        # None (null) leaves edx-platform's own default (6) untouched.
+        ("SURVEY_REPORT_CHECK_THRESHOLD", None),
+    ]
+)
+
+
+########################################
+# Interactive question
+########################################
+
+
+def is_production(config: dict[str, t.Any]) -> bool:
+    """
+    Tell whether the interactive configuration in progress is for production.
+
+    ``hooks.Actions.CONFIG_INTERACTIVE`` receives only the config, not the
+    ``run_for_prod`` value that ``tutor.interactive.ask_questions`` worked with,
+    and Tutor does not store it. So:
+
+    - ``tutor k8s launch`` always configures production
+      (``ask_questions(config, run_for_prod=True)``), whatever LMS_HOST is;
+    - ``tutor dev launch`` never does (``run_for_prod=False``);
+    - otherwise (``tutor local launch``, ``tutor config save -i``) the operator
+      answered "Are you configuring a production platform?", and a "no" makes
+      Tutor set LMS_HOST to ``local.openedx.io``. Tutor refuses a production
+      LMS_HOST that contains "localhost", so such a host means "not production".
+    """
+    command = _current_tutor_command()
+    if command == "k8s":
+        return True
+    if command == "dev":
+        return False
+    lms_host = str(config.get("LMS_HOST") or "").strip().lower()
+    if not lms_host:
+        return False
+    if "localhost" in lms_host:
+        return False
+    return not any(
+        lms_host == host or lms_host.endswith("." + host)
+        for host in NON_PRODUCTION_LMS_HOSTS
+    )
+
+
+def _current_tutor_command() -> t.Optional[str]:
+    """
+    Return "k8s", "dev" or "local" when running under that Tutor command group.
+
+    The click context of ``tutor k8s launch`` carries Tutor's K8sContext object,
+    and ``tutor local|dev launch`` a compose context whose NAME is "local" or
+    "dev". The names of the command groups on the way up are the fallback.
+    """
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        obj = ctx.obj
+        if type(obj).__name__ == "K8sContext":
+            return "k8s"
+        name = getattr(obj, "NAME", None)
+        if name in ("local", "dev"):
+            return t.cast(str, name)
+        if ctx.info_name in ("k8s", "local", "dev"):
+            return ctx.info_name
+        ctx = ctx.parent
+    return None
+
+
+@hooks.Actions.CONFIG_INTERACTIVE.add()
+def ask_auto_send(config: dict[str, t.Any]) -> None:
+    """
+    Ask, once and only for production, whether to send reports automatically.
+
+    Tutor calls this after all of its own questions, with the operator's config
+    (config.yml plus base settings, *without* plugin defaults): a
+    SURVEY_REPORT_AUTO_SEND key in it was set by the operator, interactively
+    or with ``tutor config save --set``, so it is never asked again. The
+    answer lands in config.yml when Tutor saves the config.
+    """
+    if "SURVEY_REPORT_AUTO_SEND" in config:
+        return
+    if not is_production(config):
+        return
+    # Imported here: tutor.interactive imports tutor.config, which may still be
+    # loading when Tutor imports plugins.
+    from tutor import interactive  # pylint: disable=import-outside-toplevel
+
+    # Same helper, prompt style and y/N rendering as Tutor's own yes/no
+    # questions (e.g. "Activate SSL/TLS certificates for HTTPS access?").
+    interactive.ask_bool(
+        AUTO_SEND_QUESTION,
+        "SURVEY_REPORT_AUTO_SEND",
+        config,
+        {"SURVEY_REPORT_AUTO_SEND": False},
+    )
+
+
+########################################
+# Template filter
+########################################
+
+
+def survey_report_extra_data(
+    extra_data: t.Any, release: t.Optional[str] = None
+) -> str:
+    """
+    Render SURVEY_REPORT_EXTRA_DATA as a Python literal for a settings file.
+
+    JSON is not Python (``true``/``null``), and a raw ``{{ dict }}`` breaks on
+    quotes, so the value goes through JSON (which turns YAML dates and other
+    odd values into strings and rejects anything that is not plain data) and
+    back, and is written with ``repr``: ``ast.literal_eval`` reads it back.
+    ``release``, when given, is added as "openedx_release" unless the operator
+    set that key themselves.
+    """
+    if extra_data in (None, ""):
+        extra_data = {}
+    if not isinstance(extra_data, dict):
+        raise ValueError(
+            "SURVEY_REPORT_EXTRA_DATA must be a mapping, "
+            f"got {type(extra_data).__name__}: {extra_data!r}"
+        )
+    data = json.loads(json.dumps(extra_data, default=str, sort_keys=True))
+    if release:
+        data.setdefault("openedx_release", str(release))
+    return repr(data)
+
+
+def survey_report_months(value: t.Any) -> int:
+    """
+    Validate SURVEY_REPORT_CHECK_THRESHOLD: a whole, positive number of months.
+
+    Jinja's ``int`` filter would quietly turn a typo into 0, which would make a
+    report due every day; fail the ``tutor config save`` instead.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"SURVEY_REPORT_CHECK_THRESHOLD must be a number of months, got {value!r}")
+    try:
+        months = int(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"SURVEY_REPORT_CHECK_THRESHOLD must be a number of months, got {value!r}"
+        ) from exc
+    if months < 1:
+        raise ValueError(f"SURVEY_REPORT_CHECK_THRESHOLD must be at least 1, got {months}")
+    return months
+
+
+hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
+    [
+        ("survey_report_extra_data", survey_report_extra_data),
+        ("survey_report_months", survey_report_months),
+    ]
+)
+
+
+########################################
+# Patches
+########################################
+
+
+def _iter_patches() -> t.Iterator[tuple[str, str]]:
+    """Yield (patch name, content) for every file in the patches/ folder."""
+    patches = resources.files("tutorsurveyreport") / "patches"
+    for entry in sorted(patches.iterdir(), key=lambda p: p.name):
+        if entry.is_file() and not entry.name.startswith("."):
+            yield entry.name, entry.read_text(encoding="utf-8")
+
+
+hooks.Filters.ENV_PATCHES.add_items(list(_iter_patches()))
+
+
+########################################
+# Init task: the banner's kill switch
+########################################
+
+# Runs in the lms container during `tutor local|dev|k8s do init` (so during
+# launch too), after Tutor's own lms init task has run the migrations that
+# create waffle's tables. The command is rendered with the config at run time,
+# and it always sets the switch one way or the other, so an operator who flips
+# SURVEY_REPORT_BANNER back to true gets the banner back on the next init.
+hooks.Filters.CLI_DO_INIT_TASKS.add_item(
+    (
+        "lms",
+        "./manage.py lms waffle_switch survey_report_banner.disable_banner "
+        "{% if SURVEY_REPORT_BANNER %}off{% else %}on{% endif %} --create",
+    )
+)
+
+
+__all__ = [
+    "AUTO_SEND_QUESTION",
+    "PLUGIN_NAME",
+    "ask_auto_send",
+    "is_production",
+    "survey_report_extra_data",
+    "survey_report_months",
+]
