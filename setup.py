@@ -5,7 +5,7 @@ Package metadata for survey-report-banner.
 import os
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.abspath(os.path.dirname(__file__))
 
@@ -42,8 +42,13 @@ setup(
     long_description=LONG_DESCRIPTION,
     long_description_content_type="text/x-rst",
     author="survey-report-banner contributors",
-    license="AGPL 3.0",
-    packages=find_packages(include=["survey_report_banner", "survey_report_banner.*"]),
+    license_expression="AGPL-3.0-or-later",
+    license_files=["LICENSE.txt"],
+    # Namespace discovery: the data directories (templates, static, conf/locale) are then known to
+    # setuptools as part of the package instead of "importable but ignored" directories.
+    packages=find_namespace_packages(
+        include=["survey_report_banner", "survey_report_banner.*"], exclude=["*.__pycache__"]
+    ),
     include_package_data=True,
     # The constraints file caps Django below 6 for our CI; installed sites need the same range.
     install_requires=[
@@ -63,7 +68,6 @@ setup(
         "Framework :: Django :: 4.2",
         "Framework :: Django :: 5.2",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Natural Language :: English",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

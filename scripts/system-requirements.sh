@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the suite needs: headers for mysqlclient, Chromium for the browser tier.
+# Debian packages the suite needs: headers for mysqlclient, Chromium for the browser tier,
+# gettext for extracting and compiling translations (make *_translations).
 # Installs them when missing (as root, as on CI); elsewhere says what to install.
 set -euo pipefail
 needed=()
-for pkg in pkg-config libmariadb-dev chromium chromium-driver; do
+for pkg in pkg-config libmariadb-dev chromium chromium-driver gettext; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
 [ ${#needed[@]} -eq 0 ] && exit 0

@@ -19,10 +19,13 @@ class SurveyReportBannerDismissalAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "dismissed_at")
 
     def has_add_permission(self, request):
+        """Nobody adds dismissals by hand: only the banner's *Dismiss* button records them."""
         return False
 
     def has_change_permission(self, request, obj=None):
+        """Dismissals are history: never edited."""
         return False
 
     def has_delete_permission(self, request, obj=None):
+        """Deleting a dismissal would silently show the banner again; keep the record."""
         return False

@@ -5,6 +5,7 @@ Everything here is declarative; behaviour lives in the modules named after their
 """
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 from edx_django_utils.plugins import PluginSettings, PluginURLs
 
 # edx-django-utils reads plain strings here; importing edx-platform's ProjectType/SettingsType
@@ -18,7 +19,7 @@ class SurveyReportBannerConfig(AppConfig):
     """
 
     name = "survey_report_banner"
-    verbose_name = "Survey report banner"
+    verbose_name = _("Survey report banner")
     default_auto_field = "django.db.models.BigAutoField"
 
     plugin_app = {

@@ -2,26 +2,30 @@
 The one rule that decides whether a request gets the survey report banner.
 
 Start at :func:`should_show_banner`: it reads top to bottom as the product definition's list of
-conditions. Everything cheap (path, role, switch) is checked before anything touches the cache
-or the database, because the context processor calling it runs on every page of the LMS.
+conditions. Everything cheap (path, role, ``SURVEY_REPORT_ENABLE``) is checked before anything
+touches the cache or the database, because the context processor calling it runs on every page of
+the LMS. The rest (the kill switch included) is one query, cached per user.
 """
 
 import calendar
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.db.models import DateTimeField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connections, transaction
+from django.db.models import BooleanField, DateTimeField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from waffle import get_waffle_switch_model
+from waffle.utils import get_setting as get_waffle_setting
 
 from . import conf
 from .models import SurveyReportBannerDismissal, SurveyReportRequest
-from .toggles import banner_disabled
+from .toggles import DISABLE_BANNER_SWITCH
 
 # States of edx-platform's SurveyReport.state (openedx/features/survey_report/models.py).
 REPORT_PROCESSING = "processing"
@@ -46,15 +50,18 @@ def should_show_banner(request):
        months, and none is pending (requested, or ``processing``, within the pending window);
     5. this user has not dismissed the banner within the same months.
 
-    Conditions 1-3 cost no query; 4-5 cost one query, whose answer is cached per user until
-    something that could change it happens (see :func:`invalidate`).
+    Conditions 1-2 and ``SURVEY_REPORT_ENABLE`` cost neither a query nor a cache round trip. The
+    switch and 4-5 are answered by one query, cached per user until something that could change
+    it happens (see :func:`invalidate`): a cached superuser page costs one cache read and no query.
+    The switch is read in that query rather than with waffle's ``switch_is_active``, which would
+    add a cache read to every superuser admin page and a query whenever waffle's entry is cold.
     """
     if not is_admin_path(request.path):
         return False
     user = getattr(request, "user", None)
     if not is_banner_audience(user):
         return False
-    if not conf.survey_report_enabled() or banner_disabled():
+    if not conf.survey_report_enabled():
         return False
     return _cached_decision(user.pk)
 
@@ -81,11 +88,14 @@ def is_banner_audience(user):
 
 @dataclass(frozen=True)
 class Decision:
-    """The outcome of the database part of the rule, and until when it holds by time alone."""
+    """The outcome of the database part of the rule, and the last instant it holds by time alone."""
 
     show: bool
     reason: str
     valid_until: datetime | None = None
+    # False when the answer rests on a report row that may still change without any signal
+    # (see compute_decision): such an answer is not cached.
+    settled: bool = True
 
 
 def months_before(moment, months):
@@ -102,6 +112,23 @@ def months_after(moment, months):
     return months_before(moment, -months)
 
 
+def window_end(moment, months):
+    """
+    The last instant at which something that happened at ``moment`` is still within ``months``.
+
+    That is the latest ``t`` with ``months_before(t, months) <= moment``. It is usually
+    ``months_after(moment, months)``, but month-end clamping moves it: a report sent on 28 February
+    is still "within 6 months" on 31 August, because 31 August minus 6 months is 28 February.
+    """
+    end = months_after(moment, months)
+    while months_before(end + timedelta(days=1), months) <= moment:
+        end += timedelta(days=1)
+    # Within one calendar day, shifting back by months is a plain translation, so the edge lies
+    # that far past `end`, but no later than the end of that day (after which the clamped day moves).
+    last_of_day = end.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return min(end + (moment - months_before(end, months)), last_of_day)
+
+
 def report_model():
     """The survey report model (edx-platform's ``SurveyReport`` unless configured otherwise)."""
     return apps.get_model(conf.report_model_label())
@@ -112,19 +139,31 @@ def recent_reports(Report, since):  # pylint: disable=invalid-name
     Reports created since ``since``, newest first, looking only at the newest rows by primary key.
 
     edx-platform's report table has no index on ``created_at``; its primary key grows with
-    ``created_at`` (rows are created once, by ``save()``), so a bounded range scan of the primary
-    key index finds the recent rows at the same cost whether the table has 10 or 100,000 rows.
+    ``created_at`` (rows are created once, by ``save()``), so the newest rows by primary key are
+    the recent ones, found at the same cost whether the table has 10 or 100,000 rows.
+
+    They are picked as ``pk IN (SELECT pk FROM (newest N primary keys) AS derived)``: a walk of at
+    most N primary-key entries, then N primary-key lookups. (``pk >= (Nth newest pk)`` reads the
+    same on SQLite, but MariaDB/MySQL cannot turn a sub-query into a range bound: they walk the
+    whole primary key whenever no recent row matches, i.e. almost always. A derived table is
+    needed because they refuse ``LIMIT`` directly inside ``IN (...)``.)
     """
     scanned = conf.recent_reports_scanned()
-    # Smallest primary key among the newest `scanned` rows (NULL, so 0, when the table is smaller).
-    floor_pk = Coalesce(Subquery(Report.objects.order_by("-pk").values("pk")[scanned - 1:scanned]), Value(0))
-    return Report.objects.filter(pk__gte=floor_pk, created_at__gte=since).order_by("-pk")
+    quote = connections[Report.objects.db].ops.quote_name
+    pk_column = quote(Report._meta.pk.column)  # pylint: disable=protected-access
+    newest_pks = RawSQL(
+        f"SELECT srb_newest.{pk_column} FROM (SELECT {pk_column} FROM {quote(Report._meta.db_table)} "  # pylint: disable=protected-access
+        f"ORDER BY {pk_column} DESC LIMIT %s) srb_newest",
+        (scanned,),
+    )
+    return Report.objects.filter(pk__in=newest_pks, created_at__gte=since).order_by("-pk")
 
 
 def report_pending(requested_at, now=None):
     """
-    Whether a report is on its way: a request not yet picked up by a worker, or a report row
-    still ``processing``, within the pending window.
+    Whether a report is on its way, within the pending window.
+
+    On its way means a request not yet picked up by a worker, or a report row still ``processing``.
     """
     now = now or timezone.now()
     pending_since = now - conf.pending_window()
@@ -185,20 +224,38 @@ def compute_decision(user_id, now=None):
                 .order_by("-dismissed_at"),
                 "dismissed_at",
             ),
+            # The kill switch's row (unique index on name); NULL when it does not exist.
+            switch_active=Subquery(
+                get_waffle_switch_model().objects.filter(name=DISABLE_BANNER_SWITCH).values("active")[:1],
+                output_field=BooleanField(),
+            ),
         )
-        .values_list("last_sent", "last_processing", "last_report", "requested_at", "last_dismissed")
+        .values_list(
+            "last_sent", "last_processing", "last_report", "requested_at", "last_dismissed", "switch_active"
+        )
         .first()
     )
     if row is None:  # The user was deleted mid-request.
         return Decision(False, "no such user")
-    last_sent, last_processing, last_report, requested_at, last_dismissed = row
+    last_sent, last_processing, last_report, requested_at, last_dismissed, switch_active = row
 
+    if switch_active is None:  # No such switch: waffle answers its SWITCH_DEFAULT.
+        switch_active = get_waffle_setting("SWITCH_DEFAULT")
+    if switch_active:
+        return Decision(False, "switched off")
     if last_dismissed:
-        return Decision(False, "dismissed", months_after(last_dismissed, months))
+        return Decision(False, "dismissed", window_end(last_dismissed, months))
+    # edx-platform moves a report from processing to generated, then (if sending fails) to error,
+    # with QuerySet.update(): no signal. Inside the Celery task, task_postrun invalidates when the
+    # task ends; but upstream's synchronous ``generate_report`` management command (or any direct
+    # call of its api) runs no task, so nothing would ever invalidate an answer cached from a row
+    # that is still moving. Such rows are young (created within the pending window): answers that
+    # rest on them are recomputed on each request (one query, as upstream's banner always costs)
+    # until the row is old enough to be final.
     if last_sent:
-        return Decision(False, "sent", months_after(last_sent, months))
+        return Decision(False, "sent", window_end(last_sent, months), settled=last_sent < pending_since)
     if last_processing:
-        return Decision(False, "processing", last_processing + pending)
+        return Decision(False, "processing", last_processing + pending, settled=False)
     # A request is pending until the worker creates its report row; after that the row's state
     # decides (so a report that ended in ``error`` brings the banner back at once).
     if requested_at and not (last_report and last_report >= requested_at):
@@ -225,7 +282,7 @@ def _cached_decision(user_id):
     cached = found.get(key)
     if cached is not None:
         cached_generation, show, valid_until = cached
-        if cached_generation == generation and (valid_until is None or now < valid_until):
+        if cached_generation == generation and (valid_until is None or now <= valid_until):
             return show
 
     decision = compute_decision(user_id, now=now)
@@ -233,7 +290,7 @@ def _cached_decision(user_id):
     if decision.valid_until is not None:
         # Expire exactly when the passing of time would change the answer (threshold reached).
         timeout = min(timeout, max(1, int((decision.valid_until - now).total_seconds()) + 1))
-    if timeout > 0:
+    if timeout > 0 and decision.settled:
         cache.set(key, (generation, decision.show, decision.valid_until), timeout)
     return decision.show
 
@@ -245,6 +302,15 @@ def invalidate():
     Bumping a generation number is atomic on the shared cache (``incr``) and works across web
     processes and Celery workers, unlike deleting per-user keys we cannot enumerate.
     """
+    _bump_generation()
+    if transaction.get_connection().in_atomic_block:
+        # The change is not committed yet (the LMS runs views with ATOMIC_REQUESTS): a concurrent
+        # request could still read the old rows and cache them under the new generation. Bump
+        # once more when the change is visible to everyone (dropped if it is rolled back).
+        transaction.on_commit(_bump_generation)
+
+
+def _bump_generation():
     cache = _cache()
     try:
         cache.incr(_GENERATION_KEY)

@@ -103,7 +103,7 @@ def check_admin_override(app_configs=None, **kwargs):  # pylint: disable=unused-
 @checks.register(TAG)
 def check_anonymous_report(app_configs=None, **kwargs):  # pylint: disable=unused-argument
     """W001: the banner promises anonymized data, so the report should not carry the site name."""
-    if getattr(settings, "ANONYMOUS_SURVEY_REPORT", True) is False:
+    if not conf.anonymous_report():
         return [checks.Warning(
             "ANONYMOUS_SURVEY_REPORT is False: survey reports will carry this site's LMS_BASE, "
             "while the banner tells superusers the data is anonymized.",

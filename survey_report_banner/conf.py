@@ -21,6 +21,13 @@ SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT = 6
 #   survey reports, so the banner never shows and its buttons answer 404.
 SURVEY_REPORT_ENABLE_DEFAULT = True
 
+# .. setting_name: ANONYMOUS_SURVEY_REPORT
+# .. setting_default: False in edx-platform; a settings module without it counts as anonymous.
+# .. setting_description: edx-platform's own setting, read here only by the system check
+#   ``survey_report_banner.W001``: when False, edx-platform's report identifies the site by its
+#   ``LMS_BASE`` instead of a random UUID, while the banner tells superusers the data is anonymized.
+# .. setting_warning: Set it to True (the Tutor plugin does) so that the report matches the banner.
+
 # .. setting_name: SURVEY_REPORT_BANNER_TASK
 # .. setting_default: "openedx.features.survey_report.tasks.generate_survey_report"
 # .. setting_description: Dotted path of the Celery task that *Send report* enqueues, called with
@@ -115,6 +122,11 @@ def cache_timeout():
 def cache_alias():
     """Alias of the Django cache holding banner decisions."""
     return _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
+
+
+def anonymous_report():
+    """Whether edx-platform sends the report under a random id rather than ``LMS_BASE``."""
+    return _get("ANONYMOUS_SURVEY_REPORT", True) is not False
 
 
 def recent_reports_scanned():

@@ -9,9 +9,11 @@ listen for the task finishing, in whichever worker process ran it (the cache is 
 from celery.signals import task_postrun
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from waffle import get_waffle_switch_model
 
 from . import banner, conf
 from .models import SurveyReportBannerDismissal
+from .toggles import DISABLE_BANNER_SWITCH
 
 
 @receiver(post_save, sender=SurveyReportBannerDismissal, dispatch_uid="srb_dismissal_saved")
@@ -19,6 +21,19 @@ from .models import SurveyReportBannerDismissal
 def dismissal_changed(**kwargs):  # pylint: disable=unused-argument
     """A dismissal was recorded or removed."""
     banner.invalidate()
+
+
+@receiver(post_save, sender=get_waffle_switch_model(), dispatch_uid="srb_switch_saved")
+@receiver(post_delete, sender=get_waffle_switch_model(), dispatch_uid="srb_switch_deleted")
+def switch_changed(instance=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    The kill switch was flipped, created or deleted (admin, ``waffle_switch`` command).
+
+    The cached decision includes the switch, so a flip must invalidate it; waffle flushes its
+    own cache on the same signals' occasions (``save()``/``delete()``).
+    """
+    if instance is not None and instance.name == DISABLE_BANNER_SWITCH:
+        banner.invalidate()
 
 
 def report_changed(**kwargs):  # pylint: disable=unused-argument

@@ -44,9 +44,21 @@ class Loader(BaseLoader):
             yield Origin(name=f"{LOADER_PATH}:{template_name}", template_name=template_name, loader=self)
 
     def get_contents(self, origin):
-        """Return the wrapper's source (the alias is never read as text, see ``get_template``)."""
+        """
+        Return the wrapper's source, or for the alias the source of the next ``admin/base_site.html``.
+
+        Reading the alias as text only happens when Django's cached loader wraps this one (it calls
+        ``get_contents`` itself); otherwise ``get_template`` hands over the other loader's template.
+        """
         if origin.template_name == ADMIN_BASE_SITE:
             return WRAPPER_SOURCE
+        if origin.template_name == PLATFORM_ALIAS:
+            for loader in self._other_loaders():
+                for source in loader.get_template_sources(ADMIN_BASE_SITE):
+                    try:
+                        return loader.get_contents(source)
+                    except TemplateDoesNotExist:
+                        continue
         raise TemplateDoesNotExist(origin)
 
     def get_template(self, template_name, skip=None):

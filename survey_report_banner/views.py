@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, Js
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -78,9 +78,12 @@ def send_report(request):
 def dismiss_banner(request):
     """Record the dismissal for this user, then go back to the page they were on."""
     api.dismiss(request.user)
-    text = _("The survey report banner is dismissed. You will not be asked again for %(months)s months.") % {
-        "months": conf.threshold_months(),
-    }
+    months = conf.threshold_months()
+    text = ngettext(
+        "The survey report banner is dismissed. You will not be asked again for %(months)s month.",
+        "The survey report banner is dismissed. You will not be asked again for %(months)s months.",
+        months,
+    ) % {"months": months}
     if _wants_json(request):
         return JsonResponse({"status": "dismissed", "message": text})
     messages.info(request, text)

@@ -23,6 +23,15 @@ ROLES = {
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness costs ~0.3 s per fixture user; tests need no such protection."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _clear_caches():
     """Each test starts with empty caches (banner decisions, waffle switches)."""
     for cache in caches.all():

@@ -1,0 +1,3 @@
+"""
+Management commands of the survey report banner.
+"""

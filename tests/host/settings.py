@@ -7,7 +7,8 @@ Settings of the host project, shaped like the LMS's ``lms/envs/common.py`` where
 * ``add_plugins(...)`` at the end, so the plugin's ``plugin_settings`` runs as in the LMS.
 
 Environment variables pick real services for the integration tiers and the demo:
-``SRB_DB`` (``sqlite``/``mysql``), ``SRB_CACHE`` (``locmem``/``redis``), ``SRB_BROKER_URL``.
+``SRB_DB`` (``sqlite``/``mysql``), ``SRB_CACHE`` (``locmem``/``redis``), ``SRB_BROKER_URL``,
+``SRB_CELERY_QUEUE``; ``tests/host/processes.py`` sets them for the processes it starts.
 """
 
 import os
@@ -95,7 +96,12 @@ if DB_ENGINE == "mysql":
             "HOST": os.environ.get("SRB_MYSQL_HOST", "127.0.0.1"),
             "PORT": os.environ.get("SRB_MYSQL_PORT", "3306"),
             "OPTIONS": {"charset": "utf8mb4"},
-            "TEST": {"NAME": os.environ.get("SRB_MYSQL_TEST_NAME", "test_survey_report_banner")},
+            # Created by the test runner (the user needs CREATE/DROP), utf8mb4 whatever the server default.
+            "TEST": {
+                "NAME": os.environ.get("SRB_MYSQL_TEST_NAME", "test_survey_report_banner"),
+                "CHARSET": "utf8mb4",
+                "COLLATION": "utf8mb4_unicode_ci",
+            },
         }
     }
 else:
@@ -120,6 +126,11 @@ else:
 CELERY_BROKER_URL = os.environ.get("SRB_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("SRB_CELERY_EAGER", "") == "1"
 CELERY_TASK_IGNORE_RESULT = True
+# One queue per integration-test run or demo, so workers of concurrent runs never take each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SRB_CELERY_QUEUE", "celery")
+# Remote control (celery inspect/control) is not used by the tests or the demo, and on RabbitMQ its
+# consumer makes a worker's shutdown take 10 s; host processes started by tests/host/processes.py turn it off.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = os.environ.get("SRB_CELERY_REMOTE_CONTROL", "1") == "1"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # edx-platform's survey report settings (openedx/features/survey_report).
@@ -130,6 +141,13 @@ SURVEY_REPORT_EXTRA_DATA = {}
 ANONYMOUS_SURVEY_REPORT = True
 
 LOGIN_URL = "/admin/login/"
+
+# New passwords use Django's default (PBKDF2). MD5 is listed only so that the test suite, which
+# hashes its fixture users' passwords with MD5 for speed, can log them in to a served host.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+]
 
 # Last, as in lms/envs/common.py: let plugins adjust these settings.
 add_plugins(__name__, LMS, "common")

@@ -1,0 +1,3 @@
+"""
+Stand-in for the parts of edx-platform's ``openedx`` package that the banner talks to.
+"""

@@ -40,8 +40,10 @@ class TutorRun:
     errors: str
     calls: list[dict] = field(default_factory=list)
 
-    def check(self) -> "TutorRun":
-        assert self.returncode == 0, f"tutor {' '.join(self.args)} failed:\n{self.output}\n{self.errors}"
+    def check(self) -> TutorRun:
+        assert self.returncode == 0, (
+            f"tutor {' '.join(self.args)} failed:\n{self.output}\n{self.errors}"
+        )
         return self
 
 
@@ -72,8 +74,7 @@ class Tutor:
         proc = subprocess.run(
             [sys.executable, str(RUN_TUTOR), *args],
             input=input if input is not None else "",
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             text=True,
             env=env,
             timeout=300,

@@ -7,7 +7,6 @@ operator would, and reads the prompts back from the output.
 """
 
 import pytest
-
 from tutorsurveyreport.plugin import AUTO_SEND_QUESTION
 
 QUESTION = AUTO_SEND_QUESTION + " [y/N]"
@@ -34,11 +33,15 @@ def test_exact_question_text():
 
 @pytest.mark.parametrize("answer, expected", [("y", True), ("n", False), ("", False)])
 def test_config_save_interactive_production_asks_and_stores(tutor, answer, expected):
-    run = tutor.run("config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, answer)).check()
+    run = tutor.run(
+        "config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, answer)
+    ).check()
 
     assert run.output.count(QUESTION) == 1
     # Asked after all of Tutor's own questions.
-    assert run.output.index(QUESTION) > run.output.index("Activate SSL/TLS certificates")
+    assert run.output.index(QUESTION) > run.output.index(
+        "Activate SSL/TLS certificates"
+    )
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is expected
     assert tutor.user_config["LMS_HOST"] == PROD_HOST
 
@@ -52,18 +55,24 @@ def test_config_save_interactive_not_production_is_not_asked(tutor):
     assert "SURVEY_REPORT_AUTO_SEND" not in tutor.user_config
     assert tutor.printvalue("SURVEY_REPORT_AUTO_SEND") == "false"
 
-    run = tutor.run("config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, "y")).check()
+    run = tutor.run(
+        "config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, "y")
+    ).check()
     assert QUESTION in run.output
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
 
 
 @pytest.mark.parametrize("first_answer, stored", [("y", True), ("n", False)])
 def test_already_answered_is_not_asked_again(tutor, first_answer, stored):
-    tutor.run("config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, first_answer)).check()
+    tutor.run(
+        "config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS, first_answer)
+    ).check()
 
     # Second round: no answer for our question on stdin. Were it asked, click
     # would hit end of input and abort.
-    run = tutor.run("config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS)).check()
+    run = tutor.run(
+        "config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS)
+    ).check()
     assert AUTO_SEND_QUESTION not in run.output
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is stored
 
@@ -72,9 +81,25 @@ def test_set_non_interactively_is_not_asked(tutor):
     tutor.save("SURVEY_REPORT_AUTO_SEND=true")
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
 
-    run = tutor.run("config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS)).check()
+    run = tutor.run(
+        "config", "save", "-i", input=lines("y", *PRODUCTION_ANSWERS)
+    ).check()
     assert AUTO_SEND_QUESTION not in run.output
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_set_on_the_same_command_line_is_not_asked(tutor, value):
+    run = tutor.run(
+        "config",
+        "save",
+        "-i",
+        "--set",
+        f"SURVEY_REPORT_AUTO_SEND={value}",
+        input=lines("y", *PRODUCTION_ANSWERS),
+    ).check()
+    assert AUTO_SEND_QUESTION not in run.output
+    assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is (value == "true")
 
 
 def _compose_up_files(run):
@@ -91,7 +116,9 @@ def _compose_init_commands(run):
     return [
         call["args"][-1]
         for call in run.calls
-        if call.get("tool") == "docker" and "run" in call["args"] and "lms-job" in call["args"]
+        if call.get("tool") == "docker"
+        and "run" in call["args"]
+        and "lms-job" in call["args"]
     ]
 
 
@@ -103,9 +130,13 @@ def test_local_launch_production_asks(tutor):
     assert run.output.count(QUESTION) == 1
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
     # The platform that launch started includes the scheduler.
-    prod_file = [f for f in _compose_up_files(run) if f.endswith("docker-compose.prod.yml")]
+    prod_file = [
+        f for f in _compose_up_files(run) if f.endswith("docker-compose.prod.yml")
+    ]
     assert prod_file, "local launch did not use docker-compose.prod.yml"
-    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0]["services"]
+    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0][
+        "services"
+    ]
     assert "survey-report-scheduler" in services
     # ...and the init that launch ran leaves the banner on (the default).
     assert any(
@@ -114,26 +145,36 @@ def test_local_launch_production_asks(tutor):
     )
 
     # Next launch: not asked again.
-    run = tutor.run("local", "launch", "--skip-build", input=lines("y", *PRODUCTION_ANSWERS)).check()
+    run = tutor.run(
+        "local", "launch", "--skip-build", input=lines("y", *PRODUCTION_ANSWERS)
+    ).check()
     assert AUTO_SEND_QUESTION not in run.output
 
 
 def test_local_launch_not_production_is_not_asked(tutor):
-    run = tutor.run("local", "launch", "--skip-build", input=lines("n", *TESTING_ANSWERS)).check()
+    run = tutor.run(
+        "local", "launch", "--skip-build", input=lines("n", *TESTING_ANSWERS)
+    ).check()
 
     assert PRODUCTION_QUESTION in run.output
     assert AUTO_SEND_QUESTION not in run.output
     assert tutor.user_config["LMS_HOST"] == "local.openedx.io"
     assert "SURVEY_REPORT_AUTO_SEND" not in tutor.user_config
-    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0]["services"]
+    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0][
+        "services"
+    ]
     assert "survey-report-scheduler" not in services
 
 
 def test_local_launch_production_answered_no_schedules_nothing(tutor):
-    tutor.run("local", "launch", "--skip-build", input=lines("y", *PRODUCTION_ANSWERS, "n")).check()
+    tutor.run(
+        "local", "launch", "--skip-build", input=lines("y", *PRODUCTION_ANSWERS, "n")
+    ).check()
 
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is False
-    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0]["services"]
+    services = tutor.env_yaml_documents("local", "docker-compose.prod.yml")[0][
+        "services"
+    ]
     assert "survey-report-scheduler" not in services
 
 
@@ -141,7 +182,9 @@ def test_dev_launch_is_never_asked(tutor):
     # Even with a production-looking host left over in config.yml.
     tutor.save(f"LMS_HOST={PROD_HOST}")
 
-    run = tutor.run("dev", "launch", "--skip-build", input=lines(*TESTING_ANSWERS)).check()
+    run = tutor.run(
+        "dev", "launch", "--skip-build", input=lines(*TESTING_ANSWERS)
+    ).check()
 
     assert PRODUCTION_QUESTION not in run.output
     assert AUTO_SEND_QUESTION not in run.output
@@ -160,9 +203,10 @@ def test_k8s_launch_is_always_production(tutor):
     assert cronjob["spec"]["suspend"] is False
     # The init that launch ran in the cluster includes the banner switch.
     k8s_tasks = [call for call in run.calls if "k8s_task" in call]
-    assert ("lms", "./manage.py lms waffle_switch survey_report_banner.disable_banner off --create") in [
-        (call["k8s_task"], call["command"].strip()) for call in k8s_tasks
-    ]
+    assert (
+        "lms",
+        "./manage.py lms waffle_switch survey_report_banner.disable_banner off --create",
+    ) in [(call["k8s_task"], call["command"].strip()) for call in k8s_tasks]
 
     run = tutor.run("k8s", "launch", input=lines(*answers)).check()
     assert AUTO_SEND_QUESTION not in run.output
@@ -177,6 +221,8 @@ def test_k8s_launch_non_interactive_is_not_asked(tutor):
 
 def _cronjob(tutor):
     (cronjob,) = [
-        doc for doc in tutor.env_yaml_documents("k8s", "jobs.yml") if doc["kind"] == "CronJob"
+        doc
+        for doc in tutor.env_yaml_documents("k8s", "jobs.yml")
+        if doc["kind"] == "CronJob"
     ]
     return cronjob

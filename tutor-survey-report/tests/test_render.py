@@ -10,7 +10,9 @@ import pytest
 
 SCHEDULER = "survey-report-scheduler"
 COMMAND = "./manage.py lms send_survey_report_if_due"
-LMS_SETTINGS_MOUNT = "../apps/openedx/settings/lms:/openedx/edx-platform/lms/envs/tutor:roz"
+LMS_SETTINGS_MOUNT = (
+    "../apps/openedx/settings/lms:/openedx/edx-platform/lms/envs/tutor:roz"
+)
 
 
 def compose_prod_services(tutor):
@@ -108,9 +110,7 @@ def test_compose_loop_runs_logs_failures_and_stops_on_sigterm(tutor, tmp_path):
     manage = workdir / "manage.py"
     # First run fails, later runs succeed.
     manage.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" >> {calls}\n'
-        f'[ "$(wc -l < {calls})" -gt 1 ] || exit 3\n'
+        f'#!/bin/sh\necho "$@" >> {calls}\n[ "$(wc -l < {calls})" -gt 1 ] || exit 3\n'
     )
     manage.chmod(0o755)
     fake_bin = tmp_path / "loop-bin"
@@ -184,17 +184,26 @@ def test_cronjob_is_applied_by_k8s_start_and_ignored_by_k8s_do(tutor):
     """`tutor k8s start` must select the CronJob; `tutor k8s do` must not run it."""
     tutor.save("SURVEY_REPORT_AUTO_SEND=true")
     run = tutor.run("k8s", "start").check()
-    (apply,) = [c["args"] for c in run.calls if c.get("tool") == "kubectl" and c["args"][0] == "apply"]
+    (apply,) = [
+        c["args"]
+        for c in run.calls
+        if c.get("tool") == "kubectl" and c["args"][0] == "apply"
+    ]
     selector = apply[apply.index("--selector") + 1]
     match = re.fullmatch(r"app\.kubernetes\.io/component notin \((.*)\)", selector)
     assert match, selector
     excluded = match.group(1).split(",")
-    assert cronjob(tutor)["metadata"]["labels"]["app.kubernetes.io/component"] not in excluded
+    assert (
+        cronjob(tutor)["metadata"]["labels"]["app.kubernetes.io/component"]
+        not in excluded
+    )
 
     from tutor.commands.k8s import K8sTaskRunner
-    from tutor import config as tutor_config
 
-    runner = K8sTaskRunner(str(tutor.root), tutor_config.load(str(tutor.root)))
+    # Tutor's own job lookup for `k8s do`, fed with the jobs.yml rendered above.
+    runner = K8sTaskRunner(str(tutor.root), {})
+    runner.render = lambda *path: tutor.env_text(*path)
+    assert "kind: CronJob" in runner.render("k8s", "jobs.yml")
     names = [job["metadata"]["name"] for job in runner._load_jobs()]  # pylint: disable=protected-access
     assert "lms-job" in names and "survey-report" not in names
 
@@ -246,7 +255,7 @@ def test_lms_settings_extra_data_is_a_safe_python_literal(tutor):
     tutor.save(f"SURVEY_REPORT_EXTRA_DATA={data}")
     _, settings = lms_settings(tutor)
     assert settings["SURVEY_REPORT_EXTRA_DATA"] == {
-        "organization": "It's \"Acme\"",
+        "organization": 'It\'s "Acme"',
         "count": 3,
         "ratio": 0.5,
         "public": True,
@@ -267,7 +276,10 @@ def test_lms_settings_send_release(tutor):
 
     tutor.save('SURVEY_REPORT_EXTRA_DATA={"org": "Acme"}')
     _, settings = lms_settings(tutor)
-    assert settings["SURVEY_REPORT_EXTRA_DATA"] == {"org": "Acme", "openedx_release": release}
+    assert settings["SURVEY_REPORT_EXTRA_DATA"] == {
+        "org": "Acme",
+        "openedx_release": release,
+    }
 
 
 def test_lms_settings_check_threshold(tutor):
@@ -275,13 +287,27 @@ def test_lms_settings_check_threshold(tutor):
     _, settings = lms_settings(tutor)
     assert settings["SURVEY_REPORT_CHECK_THRESHOLD"] == 3
 
-    run = tutor.run("config", "save", "--set", "SURVEY_REPORT_CHECK_THRESHOLD=soon")
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("SURVEY_REPORT_CHECK_THRESHOLD=soon", "must be a number of months"),
+        ("SURVEY_REPORT_CHECK_THRESHOLD=0", "must be at least 1"),
+        ("SURVEY_REPORT_EXTRA_DATA=Acme", "SURVEY_REPORT_EXTRA_DATA must be a mapping"),
+    ],
+)
+def test_bad_settings_fail_with_a_clear_error(tutor, setting, message):
+    run = tutor.run("config", "save", "--set", setting)
     assert run.returncode != 0
-    assert "SURVEY_REPORT_CHECK_THRESHOLD must be a number of months" in run.output + run.errors
+    assert "Error: " in run.errors
+    assert message in run.errors
+    assert "Traceback" not in run.errors
 
 
 def test_lms_settings_not_in_cms(tutor):
-    assert "SURVEY_REPORT" not in tutor.env_text("apps", "openedx", "settings", "cms", "production.py")
+    assert "SURVEY_REPORT" not in tutor.env_text(
+        "apps", "openedx", "settings", "cms", "production.py"
+    )
 
 
 ########## Image
@@ -291,13 +317,19 @@ def test_dockerfile_installs_banner_app(tutor):
     dockerfile = tutor.env_text("build", "openedx", "Dockerfile")
     assert "$PIP_COMMAND install 'survey-report-banner'" in dockerfile
     # In the python-requirements stage, next to Tutor's own extra requirements.
-    stage = dockerfile[dockerfile.index("AS python-requirements") : dockerfile.index("AS nodejs-requirements")]
+    stage = dockerfile[
+        dockerfile.index("AS python-requirements") : dockerfile.index(
+            "AS nodejs-requirements"
+        )
+    ]
     assert "install 'survey-report-banner'" in stage
 
 
 def test_dockerfile_pip_requirement_is_configurable_and_composes(tutor):
     tutor.save("SURVEY_REPORT_BANNER_PIP_REQUIREMENT=survey-report-banner==1.2.3")
-    tutor.run("config", "save", "--append", "OPENEDX_EXTRA_PIP_REQUIREMENTS=some-xblock").check()
+    tutor.run(
+        "config", "save", "--append", "OPENEDX_EXTRA_PIP_REQUIREMENTS=some-xblock"
+    ).check()
     dockerfile = tutor.env_text("build", "openedx", "Dockerfile")
     assert "install 'survey-report-banner==1.2.3'" in dockerfile
     assert "install 'some-xblock'" in dockerfile
@@ -313,7 +345,9 @@ def _init_commands(tutor):
     return [
         call["args"][-1]
         for call in run.calls
-        if call.get("tool") == "docker" and "run" in call["args"] and "lms-job" in call["args"]
+        if call.get("tool") == "docker"
+        and "run" in call["args"]
+        and "lms-job" in call["args"]
     ]
 
 
@@ -335,10 +369,16 @@ def test_init_task_runs_after_tutor_lms_init(tutor):
     lms_commands = [
         call["args"][-1]
         for call in run.calls
-        if call.get("tool") == "docker" and "run" in call["args"] and "lms-job" in call["args"]
+        if call.get("tool") == "docker"
+        and "run" in call["args"]
+        and "lms-job" in call["args"]
     ]
     migrate = next(i for i, c in enumerate(lms_commands) if "lms migrate" in c)
-    waffle = next(i for i, c in enumerate(lms_commands) if "survey_report_banner.disable_banner" in c)
+    waffle = next(
+        i
+        for i, c in enumerate(lms_commands)
+        if "survey_report_banner.disable_banner" in c
+    )
     assert migrate < waffle
 
 
@@ -350,5 +390,9 @@ def test_disable_removes_everything(tutor):
     tutor.run("plugins", "disable", "survey_report").check()
     assert SCHEDULER not in compose_prod_services(tutor)
     assert not [doc for doc in k8s_jobs(tutor) if doc["kind"] == "CronJob"]
-    assert "SURVEY_REPORT" not in tutor.env_text("apps", "openedx", "settings", "lms", "production.py")
-    assert "survey-report-banner" not in tutor.env_text("build", "openedx", "Dockerfile")
+    assert "SURVEY_REPORT" not in tutor.env_text(
+        "apps", "openedx", "settings", "lms", "production.py"
+    )
+    assert "survey-report-banner" not in tutor.env_text(
+        "build", "openedx", "Dockerfile"
+    )

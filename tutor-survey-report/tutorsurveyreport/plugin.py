@@ -18,7 +18,7 @@ import typing as t
 from importlib import resources
 
 import click
-from tutor import hooks
+from tutor import exceptions, hooks
 
 PLUGIN_NAME = "survey_report"
 
@@ -102,7 +102,7 @@ def is_production(config: dict[str, t.Any]) -> bool:
     )
 
 
-def _current_tutor_command() -> t.Optional[str]:
+def _current_tutor_command() -> str | None:
     """
     Return "k8s", "dev" or "local" when running under that Tutor command group.
 
@@ -124,6 +124,18 @@ def _current_tutor_command() -> t.Optional[str]:
     return None
 
 
+def _set_on_command_line() -> bool:
+    """
+    True for ``tutor config save -i --set SURVEY_REPORT_AUTO_SEND=...``.
+
+    Tutor applies ``--set`` only after the interactive questions, so the
+    answer to a question asked here would be thrown away.
+    """
+    ctx = click.get_current_context(silent=True)
+    set_vars = ctx.params.get("set_vars") if ctx is not None else None
+    return any(key == "SURVEY_REPORT_AUTO_SEND" for key, _value in set_vars or ())
+
+
 @hooks.Actions.CONFIG_INTERACTIVE.add()
 def ask_auto_send(config: dict[str, t.Any]) -> None:
     """
@@ -135,7 +147,7 @@ def ask_auto_send(config: dict[str, t.Any]) -> None:
     or with ``tutor config save --set``, so it is never asked again. The
     answer lands in config.yml when Tutor saves the config.
     """
-    if "SURVEY_REPORT_AUTO_SEND" in config:
+    if "SURVEY_REPORT_AUTO_SEND" in config or _set_on_command_line():
         return
     if not is_production(config):
         return
@@ -158,9 +170,7 @@ def ask_auto_send(config: dict[str, t.Any]) -> None:
 ########################################
 
 
-def survey_report_extra_data(
-    extra_data: t.Any, release: t.Optional[str] = None
-) -> str:
+def survey_report_extra_data(extra_data: t.Any, release: str | None = None) -> str:
     """
     Render SURVEY_REPORT_EXTRA_DATA as a Python literal for a settings file.
 
@@ -174,7 +184,7 @@ def survey_report_extra_data(
     if extra_data in (None, ""):
         extra_data = {}
     if not isinstance(extra_data, dict):
-        raise ValueError(
+        raise exceptions.TutorError(
             "SURVEY_REPORT_EXTRA_DATA must be a mapping, "
             f"got {type(extra_data).__name__}: {extra_data!r}"
         )
@@ -192,15 +202,19 @@ def survey_report_months(value: t.Any) -> int:
     report due every day; fail the ``tutor config save`` instead.
     """
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValueError(f"SURVEY_REPORT_CHECK_THRESHOLD must be a number of months, got {value!r}")
+        raise exceptions.TutorError(
+            f"SURVEY_REPORT_CHECK_THRESHOLD must be a number of months, got {value!r}"
+        )
     try:
         months = int(value)
     except ValueError as exc:
-        raise ValueError(
+        raise exceptions.TutorError(
             f"SURVEY_REPORT_CHECK_THRESHOLD must be a number of months, got {value!r}"
         ) from exc
     if months < 1:
-        raise ValueError(f"SURVEY_REPORT_CHECK_THRESHOLD must be at least 1, got {months}")
+        raise exceptions.TutorError(
+            f"SURVEY_REPORT_CHECK_THRESHOLD must be at least 1, got {months}"
+        )
     return months
 
 
@@ -240,8 +254,10 @@ hooks.Filters.ENV_PATCHES.add_items(list(_iter_patches()))
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(
     (
         "lms",
-        "./manage.py lms waffle_switch survey_report_banner.disable_banner "
-        "{% if SURVEY_REPORT_BANNER %}off{% else %}on{% endif %} --create",
+        (
+            "./manage.py lms waffle_switch survey_report_banner.disable_banner "
+            "{% if SURVEY_REPORT_BANNER %}off{% else %}on{% endif %} --create"
+        ),
     )
 )
 

@@ -1,0 +1,3 @@
+"""
+Management commands: ``send_survey_report_if_due``.
+"""

@@ -19,13 +19,17 @@ class Command(BaseCommand):
     help = __doc__.strip().splitlines()[0]
 
     def add_arguments(self, parser):
+        """Add ``--force``."""
         parser.add_argument(
             "--force", action="store_true", help="Send a report even if one was sent recently."
         )
 
     def handle(self, *args, **options):
+        """Enqueue the report task when a report is due (or ``--force``), and say what happened."""
         if not conf.survey_report_enabled():
-            self.stdout.write("Survey reports are disabled on this site (SURVEY_REPORT_ENABLE is False): nothing to do.")
+            self.stdout.write(
+                "Survey reports are disabled on this site (SURVEY_REPORT_ENABLE is False): nothing to do."
+            )
             return
         now = timezone.now()
         months = conf.threshold_months()

@@ -1,0 +1,202 @@
+"""
+*Send report* on real parts: a web server process enqueues on a real broker (Redis, RabbitMQ), a
+real Celery worker process runs the report task, and the task POSTs to a real HTTP receiver.
+Also: a broker that is down or hangs, and twenty simultaneous clicks on MariaDB.
+"""
+
+import contextlib
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from host.processes import free_port
+
+from .support import (
+    BANNER_MARKUP,
+    REDIS_BROKER_URL,
+    AdminSession,
+    SilentServer,
+    messages_in,
+    wait_until,
+)
+
+pytestmark = pytest.mark.worker
+
+ENQUEUED = "Thank you! The survey report is being generated"
+BROKER_DOWN = "the task queue is unreachable"
+TASK = "openedx.features.survey_report.tasks.generate_survey_report"
+# SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT is 3 s; the page must answer well before a proxy gives up.
+PAGE_DEADLINE = 10
+
+
+def succeeded_in(worker, task_id):
+    """Whether the worker's log says it ran ``task_id`` to completion."""
+    return f"{TASK}[{task_id}] succeeded" in worker.log_text()
+
+
+def test_send_report_is_run_by_a_real_worker_and_reaches_the_receiver(redis_stack):
+    db = redis_stack.database
+    db.create_user("alice")
+    db.create_user("bob")
+    db.create_user("learner", staff=False, superuser=False)
+    client = AdminSession(redis_stack.url).login("alice")
+    assert BANNER_MARKUP in client.admin_page()
+
+    response = client.press("send")
+
+    assert response.url == client.url("/admin/")
+    assert any(ENQUEUED in text for text in messages_in(response.text)), response.text
+    assert BANNER_MARKUP not in response.text
+    [payload] = redis_stack.receiver.wait_for(1, timeout=30)
+    assert payload["registered_learners"] == 3
+    assert "site_name" not in payload, "ANONYMOUS_SURVEY_REPORT is on: the site must not be named"
+    report = wait_until(lambda: db.objects("report").filter(state="generated").first(), 10, message="report row")
+    upload = db.objects("upload").get()
+    assert upload.report_id == report.pk and upload.status_code == 200
+    assert json.loads(upload.request_details) == payload
+    task_id = db.request_row().task_id
+    assert task_id
+    worker = next(p for p in redis_stack.processes if p.name.startswith("worker"))
+    wait_until(lambda: succeeded_in(worker, task_id), 10, message=f"worker log showing {task_id} succeeded")
+    # Sent: hidden for every superuser now, on every web process (the decision cache is shared).
+    assert BANNER_MARKUP not in client.admin_page()
+    assert BANNER_MARKUP not in AdminSession(redis_stack.url).login("bob").admin_page()
+    assert redis_stack.redis_queue_length() == 0
+
+
+def test_a_report_that_fails_in_the_worker_brings_the_banner_back(redis_stack):
+    """
+    The task marks its row ``generated``, POSTs it, and on failure marks it ``error``, all with
+    update() (no model signal). While the POST hangs, the web process caches "sent" (hidden for
+    months); only the worker's task_postrun, through the shared cache, can bring the banner back.
+    """
+    db = redis_stack.database
+    db.create_user("alice")
+    client = AdminSession(redis_stack.url).login("alice")
+    redis_stack.receiver.status = 500
+    redis_stack.receiver.pause()
+
+    response = client.press("send")
+
+    assert any(ENQUEUED in text for text in messages_in(response.text)), response.text
+    redis_stack.receiver.wait_for(1, timeout=30)  # The worker's POST is in flight, unanswered.
+    assert db.objects("report").get().state == "generated"
+    assert BANNER_MARKUP not in client.admin_page()  # Computed and cached by the web process.
+    redis_stack.receiver.resume()  # The endpoint answers 500.
+    wait_until(lambda: db.objects("report").filter(state="error").exists(), 10, message="report in error")
+    wait_until(lambda: BANNER_MARKUP in client.admin_page(), 10, message="banner back after the failed report")
+
+
+@pytest.mark.parametrize("scheme", ["redis", "amqp"])
+@pytest.mark.parametrize("failure", ["closed port", "silent server"])
+def test_unreachable_broker_answers_within_seconds_and_records_nothing(stack_factory, sqlite_db, scheme, failure):
+    with contextlib.ExitStack() as resources:
+        silent = resources.enter_context(SilentServer()) if failure == "silent server" else None
+        port = silent.port if silent else free_port()
+        broker = f"redis://127.0.0.1:{port}/0" if scheme == "redis" else f"amqp://guest:guest@127.0.0.1:{port}//"
+        stack = stack_factory(sqlite_db, broker, shared_cache=False)
+        stack.web()
+        sqlite_db.create_user("alice")
+        client = AdminSession(stack.url).login("alice")
+
+        started = time.monotonic()
+        response = client.press("send")
+        elapsed = time.monotonic() - started
+
+        assert elapsed < PAGE_DEADLINE, f"the page took {elapsed:.1f}s with the broker at {broker} ({failure})"
+        assert response.url == client.url("/admin/")
+        assert any(BROKER_DOWN in text for text in messages_in(response.text)), response.text
+        # Nothing was recorded, so the banner is still there to try again.
+        assert BANNER_MARKUP in response.text
+        row = sqlite_db.request_row()
+        assert row is None or (row.requested_at is None and row.task_id == "")
+        assert not sqlite_db.objects("report").exists()
+        if silent:
+            assert silent.connections >= 1, "the web process never reached the silent broker"
+
+
+@pytest.mark.mysql
+def test_twenty_concurrent_clicks_on_mariadb_enqueue_exactly_one_task(stack_factory, mariadb_db, redis_service):
+    """Three web processes (threaded) on one MariaDB database; five superusers click twenty times at once."""
+    stack = stack_factory(mariadb_db, REDIS_BROKER_URL)
+    stack.web(count=3)
+    users = [mariadb_db.create_user(f"admin{i}").username for i in range(5)]
+    sessions = [AdminSession(stack.web_servers[i % 3].url).login(name) for i, name in enumerate(users)]
+    clicks = 20
+    start = threading.Barrier(clicks)
+
+    def click(i):
+        client = AdminSession(stack.web_servers[i % 3].url)
+        client.cookies.update(sessions[i % len(sessions)].cookies)
+        start.wait()
+        response = client.press("send", json=True)
+        return response.status_code, response.json()["status"]
+
+    with ThreadPoolExecutor(clicks) as pool:
+        answers = list(pool.map(click, range(clicks)))
+
+    assert Counter(answers) == {(200, "enqueued"): 1, (200, "already_pending"): clicks - 1}
+    assert stack.redis_queue_length() == 1, "exactly one task message must wait in the broker"
+    task_id = mariadb_db.request_row().task_id
+    assert task_id
+
+    # The worker starts after the clicks: a click arriving after the report row exists would be a
+    # new request, so only this order makes "exactly one" a property of the lock, not of timing.
+    worker = stack.worker()
+    stack.receiver.wait_for(1, timeout=30)
+    wait_until(lambda: succeeded_in(worker, task_id), 10, message=f"worker log showing {task_id} succeeded")
+    time.sleep(1)  # Room for a second task to show up, were there one.
+    assert len(stack.receiver.payloads) == 1
+    assert worker.log_text().count(f"{TASK}[") == 2  # "received" and "succeeded", for one task id
+    assert mariadb_db.objects("report").count() == 1
+    assert stack.redis_queue_length() == 0
+
+
+def test_rabbitmq_broker_delivers_the_task_to_a_real_worker(stack_factory, sqlite_db, rabbitmq_service, redis_service):
+    """
+    Most sites run RabbitMQ. The task is published before any worker exists, on a queue nobody
+    declared yet: the message is kept only if enqueue's publish declares the queue itself.
+    """
+    stack = stack_factory(sqlite_db, rabbitmq_service)
+    try:
+        stack.web()
+        sqlite_db.create_user("alice")
+        client = AdminSession(stack.url).login("alice")
+
+        response = client.press("send")
+
+        assert any(ENQUEUED in text for text in messages_in(response.text)), response.text
+        assert rabbitmq_queue_depth(rabbitmq_service, stack.config.queue) == 1
+        task_id = sqlite_db.request_row().task_id
+        worker = stack.worker()
+        [payload] = stack.receiver.wait_for(1, timeout=30)
+        assert payload["registered_learners"] == 1
+        wait_until(lambda: succeeded_in(worker, task_id), 10, message=f"worker log showing {task_id} succeeded")
+        assert sqlite_db.objects("report").get().state == "generated"
+        wait_until(lambda: rabbitmq_queue_depth(rabbitmq_service, stack.config.queue) == 0, 10,
+                   message="RabbitMQ queue drained")
+    finally:
+        stack.stop()
+        delete_rabbitmq_queue(rabbitmq_service, stack.config.queue)
+
+
+def rabbitmq_queue_depth(url, queue):
+    """Messages ready in ``queue`` (a passive declare: fails if the queue was never declared)."""
+    from kombu import Connection  # pylint: disable=import-outside-toplevel
+
+    with Connection(url, connect_timeout=5) as connection:
+        return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+
+
+def delete_rabbitmq_queue(url, queue):
+    """Remove the test's queue and its exchange from RabbitMQ."""
+    from kombu import Connection  # pylint: disable=import-outside-toplevel
+
+    with contextlib.suppress(Exception), Connection(url, connect_timeout=5) as connection:
+        channel = connection.default_channel
+        channel.queue_delete(queue=queue)
+        channel.exchange_delete(exchange=queue)

@@ -1,0 +1,241 @@
+"""
+Tests of survey_report_banner.banner: the one rule deciding who sees the banner, and when.
+"""
+
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+import time_machine
+from django.test import RequestFactory, override_settings
+from openedx.features.survey_report.models import (
+    SURVEY_REPORT_ERROR,
+    SURVEY_REPORT_GENERATED,
+    SURVEY_REPORT_PROCESSING,
+    SurveyReport,
+)
+
+from survey_report_banner import banner
+from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
+
+from conftest import make_user
+
+NOW = datetime(2026, 8, 31, 12, 0, tzinfo=dt_timezone.utc)
+
+
+def admin_request(user, path="/admin/"):
+    """A GET request for ``path`` made by ``user``."""
+    request = RequestFactory().get(path)
+    request.user = user
+    return request
+
+
+def make_report(created_at, state=SURVEY_REPORT_GENERATED):
+    """A survey report row created (save(), like upstream) at ``created_at``."""
+    with time_machine.travel(created_at, tick=False):
+        report = SurveyReport.objects.create(state=state)
+    return report
+
+
+class TestMonthArithmetic:
+    """Calendar months, as the threshold is expressed in months."""
+
+    @pytest.mark.parametrize("moment, months, expected", [
+        (datetime(2026, 8, 31), 6, datetime(2026, 2, 28)),
+        (datetime(2028, 8, 31), 6, datetime(2028, 2, 29)),
+        (datetime(2026, 1, 15), 1, datetime(2025, 12, 15)),
+        (datetime(2026, 3, 31), 13, datetime(2025, 2, 28)),
+    ])
+    def test_months_before(self, moment, months, expected):
+        assert banner.months_before(moment, months) == expected
+
+    def test_months_after(self):
+        assert banner.months_after(datetime(2026, 2, 28), 6) == datetime(2026, 8, 28)
+
+    @pytest.mark.parametrize("moment, expected", [
+        (datetime(2026, 1, 10, 9, 0), datetime(2026, 7, 10, 9, 0)),
+        (datetime(2026, 2, 28, 12, 0), datetime(2026, 8, 31, 12, 0)),
+        (datetime(2025, 8, 31, 12, 0), datetime(2026, 2, 28, 23, 59, 59, 999999)),
+    ])
+    def test_window_end_is_the_last_instant_inside(self, moment, expected):
+        end = banner.window_end(moment, 6)
+        assert end == expected
+        assert banner.months_before(end, 6) <= moment < banner.months_before(end + timedelta(microseconds=1), 6)
+
+
+@pytest.mark.django_db
+class TestWhoSeesIt:
+    """Path and role rules: decided without the database."""
+
+    @pytest.mark.parametrize("flags, expected", [
+        ((True, True, True), True),      # active staff superuser
+        ((True, False, True), False),    # superuser without staff
+        ((True, True, False), False),    # staff without superuser
+        ((True, False, False), False),   # plain user
+        ((False, True, True), False),    # inactive staff superuser
+    ])
+    def test_roles(self, flags, expected):
+        active, staff, superuser = flags
+        user = make_user("someone", is_active=active, is_staff=staff, is_superuser=superuser)
+        assert banner.should_show_banner(admin_request(user)) is expected
+
+    def test_anonymous(self):
+        from django.contrib.auth.models import AnonymousUser
+        assert banner.should_show_banner(admin_request(AnonymousUser())) is False
+
+    @pytest.mark.parametrize("path, expected", [
+        ("/admin/", True),
+        ("/admin/auth/user/", True),
+        ("/admin/survey_report/surveyreport/", True),
+        ("/dashboard", False),
+        ("/", False),
+        ("/administrator/", False),
+        ("/survey-report-banner/send/", False),
+    ])
+    def test_paths(self, superuser, path, expected):
+        assert banner.should_show_banner(admin_request(superuser, path)) is expected
+
+    def test_admin_root_comes_from_reverse(self, superuser, settings):
+        settings.ROOT_URLCONF = "host.urls_admin_elsewhere"
+        from django.urls import clear_url_caches
+        clear_url_caches()
+        try:
+            assert banner.should_show_banner(admin_request(superuser, "/admin/")) is False
+            assert banner.should_show_banner(admin_request(superuser, "/backoffice/")) is True
+        finally:
+            clear_url_caches()
+
+    def test_switch_off_for_everyone(self, superuser, switch_on):
+        assert banner.should_show_banner(admin_request(superuser)) is False
+
+    @override_settings(SURVEY_REPORT_ENABLE=False)
+    def test_reports_disabled_on_site(self, superuser):
+        assert banner.should_show_banner(admin_request(superuser)) is False
+
+
+@pytest.mark.django_db
+class TestWhen:
+    """The database part: reports, requests and dismissals within their windows."""
+
+    def decide(self, user, at=NOW):
+        with time_machine.travel(at, tick=False):
+            return banner.compute_decision(user.pk)
+
+    def test_no_report_no_dismissal(self, superuser):
+        decision = self.decide(superuser)
+        assert (decision.show, decision.reason) == (True, "due")
+
+    def test_report_sent_just_inside_threshold(self, superuser):
+        make_report(datetime(2026, 2, 28, 12, 0, tzinfo=dt_timezone.utc))
+        decision = self.decide(superuser)
+        assert (decision.show, decision.reason) == (False, "sent")
+        # 31 August minus 6 months is 28 February (clamped), so the report counts until then.
+        assert decision.valid_until == datetime(2026, 8, 31, 12, 0, tzinfo=dt_timezone.utc)
+
+    def test_report_sent_just_outside_threshold(self, superuser):
+        make_report(datetime(2026, 2, 28, 11, 59, 59, tzinfo=dt_timezone.utc))
+        assert self.decide(superuser).show is True
+
+    def test_threshold_edge_with_time_travel(self, superuser):
+        sent = datetime(2026, 1, 10, 9, 0, tzinfo=dt_timezone.utc)
+        make_report(sent)
+        assert self.decide(superuser, at=datetime(2026, 7, 10, 8, 59, 59, tzinfo=dt_timezone.utc)).show is False
+        assert self.decide(superuser, at=datetime(2026, 7, 10, 9, 0, 0, tzinfo=dt_timezone.utc)).show is False
+        assert self.decide(superuser, at=datetime(2026, 7, 10, 9, 0, 1, tzinfo=dt_timezone.utc)).show is True
+
+    @override_settings(SURVEY_REPORT_CHECK_THRESHOLD=1)
+    def test_threshold_setting_is_reused(self, superuser):
+        make_report(NOW - timedelta(days=40))
+        assert self.decide(superuser).show is True
+
+    def test_error_report_does_not_count(self, superuser):
+        make_report(NOW - timedelta(days=1), state=SURVEY_REPORT_ERROR)
+        assert self.decide(superuser).show is True
+
+    def test_processing_report_hides_within_pending_window(self, superuser):
+        make_report(NOW - timedelta(minutes=59), state=SURVEY_REPORT_PROCESSING)
+        decision = self.decide(superuser)
+        assert (decision.show, decision.reason) == (False, "processing")
+
+    def test_stuck_processing_report_stops_hiding(self, superuser):
+        make_report(NOW - timedelta(minutes=61), state=SURVEY_REPORT_PROCESSING)
+        assert self.decide(superuser).show is True
+
+    @override_settings(SURVEY_REPORT_BANNER_PENDING_MINUTES=5)
+    def test_pending_window_setting(self, superuser):
+        make_report(NOW - timedelta(minutes=6), state=SURVEY_REPORT_PROCESSING)
+        assert self.decide(superuser).show is True
+
+    def test_request_pending_until_worker_creates_report(self, superuser):
+        SurveyReportRequest.objects.create(pk=1, requested_at=NOW - timedelta(minutes=2))
+        assert self.decide(superuser).reason == "requested"
+        # The worker picks it up and the report fails: the banner is back at once.
+        make_report(NOW - timedelta(minutes=1), state=SURVEY_REPORT_ERROR)
+        assert self.decide(superuser).show is True
+
+    def test_old_request_stops_hiding(self, superuser):
+        SurveyReportRequest.objects.create(pk=1, requested_at=NOW - timedelta(minutes=61))
+        assert self.decide(superuser).show is True
+
+    def test_dismissal_is_per_user(self, superuser, other_superuser):
+        SurveyReportBannerDismissal.objects.create(user=superuser, dismissed_at=NOW - timedelta(days=10))
+        assert self.decide(superuser).reason == "dismissed"
+        assert self.decide(other_superuser).show is True
+
+    def test_dismissal_expires_after_threshold(self, superuser):
+        SurveyReportBannerDismissal.objects.create(
+            user=superuser, dismissed_at=datetime(2026, 2, 1, tzinfo=dt_timezone.utc)
+        )
+        assert self.decide(superuser, at=datetime(2026, 7, 31, 23, 59, tzinfo=dt_timezone.utc)).show is False
+        assert self.decide(superuser, at=datetime(2026, 8, 1, 0, 0, 1, tzinfo=dt_timezone.utc)).show is True
+
+    def test_old_reports_beyond_the_scanned_rows_are_ignored(self, superuser, settings):
+        settings.SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED = 3
+        make_report(NOW - timedelta(days=5))  # sent, then 3 newer failures push it out of the scan
+        for days in (4, 3, 2):
+            make_report(NOW - timedelta(days=days), state=SURVEY_REPORT_ERROR)
+        assert self.decide(superuser).show is True
+        settings.SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED = 4
+        assert self.decide(superuser).show is False
+
+    def test_one_query(self, superuser, django_assert_num_queries):
+        make_report(NOW - timedelta(days=300))
+        with django_assert_num_queries(1):
+            self.decide(superuser)
+
+
+@pytest.mark.django_db
+class TestCachedDecision:
+    """should_show_banner caches the decision and drops it when anything changes."""
+
+    def test_dismiss_invalidates(self, superuser):
+        request = admin_request(superuser)
+        assert banner.should_show_banner(request) is True
+        SurveyReportBannerDismissal.objects.create(user=superuser)
+        assert banner.should_show_banner(request) is False
+
+    def test_report_update_without_signal_is_seen_after_task(self, superuser):
+        request = admin_request(superuser)
+        report = SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
+        assert banner.should_show_banner(request) is False
+        # The task later marks it as error with update(): no model signal...
+        SurveyReport.objects.filter(pk=report.pk).update(state=SURVEY_REPORT_ERROR)
+        # ...but the task finishing is a signal the plugin listens to, in the worker's process.
+        from celery.signals import task_postrun
+        from openedx.features.survey_report.tasks import generate_survey_report
+        task_postrun.send(sender=generate_survey_report, task_id="x", task=generate_survey_report)
+        assert banner.should_show_banner(request) is True
+
+    def test_cached_decision_expires_exactly_at_the_threshold(self, superuser):
+        make_report(datetime(2026, 1, 10, 9, 0, tzinfo=dt_timezone.utc))
+        request = admin_request(superuser)
+        with time_machine.travel(datetime(2026, 7, 10, 8, 0, tzinfo=dt_timezone.utc), tick=False):
+            assert banner.should_show_banner(request) is False  # cached until 9:00:00
+        with time_machine.travel(datetime(2026, 7, 10, 9, 0, 0, tzinfo=dt_timezone.utc), tick=False):
+            assert banner.should_show_banner(request) is False
+        with time_machine.travel(datetime(2026, 7, 10, 9, 0, 1, tzinfo=dt_timezone.utc), tick=False):
+            assert banner.should_show_banner(request) is True
+
+    def test_invalidate_without_generation_key(self, superuser):
+        banner.invalidate()
+        banner.invalidate()
+        assert banner.should_show_banner(admin_request(superuser)) is True

@@ -1,0 +1,179 @@
+"""
+Translations: the banner and its messages follow the admin's language, and the shipped catalogs are complete.
+"""
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import translation
+
+import survey_report_banner
+
+LOCALE_DIR = Path(survey_report_banner.__file__).resolve().parent / "conf" / "locale"
+SOURCE_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
+SHIPPED_LANGUAGES = ["es"]
+
+SPANISH_PARAGRAPHS = [
+    "El proyecto Open edX se apoya en la fuerza colectiva de su comunidad para ser una plataforma próspera "
+    "de educación en línea.",
+    "Open edX es un ecosistema dinámico que se utiliza en entornos de aprendizaje muy diversos. Al compartir "
+    "informes anonimizados de datos agregados, puede contribuir al conocimiento colectivo de la comunidad. "
+    "Estos datos pueden ayudarnos a todos a comprender el alcance de nuestro proyecto, a tomar mejores "
+    "decisiones y, en definitiva, a apoyar la innovación en el aprendizaje a lo largo de la vida y a impulsar "
+    "las plataformas de aprendizaje de nueva generación.",
+    "Le invitamos a sumarse a la Iniciativa de Intercambio de Datos de Open edX compartiendo un informe "
+    "anonimizado con datos agregados sobre el uso que su institución hace de la plataforma. Los datos del "
+    "informe se enviarán a Axim Collaborative, la organización sin fines de lucro que está detrás del "
+    "proyecto Open edX.",
+    "Si está de acuerdo y desea enviar un informe, haga clic en el botón de abajo. En cualquier momento puede "
+    "enviar informes y consultar el estado de los que ya envió en "
+    '<a href="/admin/survey_report/surveyreport/">/admin/survey_report/surveyreport/</a>.',
+]
+SPANISH_BUTTONS = [
+    '<button type="submit" class="button default survey-report-banner__button">Enviar informe</button>',
+    '<button type="submit" class="button survey-report-banner__button">Descartar</button>',
+]
+
+
+def _html(response):
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+class TestBannerLanguage:
+    """A superuser whose language is Spanish reads the whole banner in Spanish."""
+
+    @pytest.mark.django_db
+    def test_accept_language_es(self, admin_client):
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        assert 'lang="es"' in html
+        for paragraph in SPANISH_PARAGRAPHS:
+            assert paragraph in html
+        for button in SPANISH_BUTTONS:
+            assert button in html
+        assert "Send report" not in html
+        assert "The Open edX Project relies" not in html
+
+    @pytest.mark.django_db
+    def test_language_cookie_es(self, admin_client):
+        """The language a user picked (the cookie the LMS sets) wins over the browser's."""
+        admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en"))
+        for paragraph in SPANISH_PARAGRAPHS:
+            assert paragraph in html
+        for button in SPANISH_BUTTONS:
+            assert button in html
+
+    @pytest.mark.django_db
+    def test_site_language_es(self, admin_client):
+        """A site whose LANGUAGE_CODE is Spanish shows Spanish without any browser preference."""
+        with override_settings(LANGUAGE_CODE="es"):
+            html = _html(admin_client.get("/admin/"))
+        assert SPANISH_PARAGRAPHS[0] in html
+        assert SPANISH_BUTTONS[0] in html
+
+    @pytest.mark.django_db
+    def test_english_stays_english(self, admin_client):
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en"))
+        assert "The Open edX Project relies on the collective strength of its community" in html
+        assert ">Send report</button>" in html
+        assert ">Dismiss</button>" in html
+        assert "Enviar informe" not in html
+
+    @pytest.mark.django_db
+    def test_fallback_paragraph_without_report_admin(self, admin_client, monkeypatch):
+        """Without the report admin, the last paragraph names the list's path, in Spanish too."""
+        monkeypatch.setattr("survey_report_banner.api.reports_url", lambda: None)
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        assert (
+            "En cualquier momento puede enviar informes y consultar el estado de los que ya envió en "
+            "/admin/survey_report/surveyreport/.</p>"
+        ) in html
+
+
+class TestMessagesLanguage:
+    """The answers of both buttons are in the superuser's language."""
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("months, expected", [
+        (6, "Se descartó el aviso del informe de encuesta. No se le volverá a preguntar durante 6 meses."),
+        (1, "Se descartó el aviso del informe de encuesta. No se le volverá a preguntar durante 1 mes."),
+    ])
+    def test_dismiss_message_es(self, admin_client, months, expected):
+        with override_settings(SURVEY_REPORT_CHECK_THRESHOLD=months):
+            response = admin_client.post(
+                reverse("survey_report_banner:dismiss"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
+            )
+        assert response.json() == {"status": "dismissed", "message": expected}
+
+    @pytest.mark.django_db
+    def test_dismiss_message_en_singular(self, admin_client):
+        with override_settings(SURVEY_REPORT_CHECK_THRESHOLD=1):
+            response = admin_client.post(
+                reverse("survey_report_banner:dismiss"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en"
+            )
+        assert response.json()["message"] == (
+            "The survey report banner is dismissed. You will not be asked again for 1 month."
+        )
+
+    @pytest.mark.django_db
+    def test_send_message_es(self, admin_client, broker):
+        response = admin_client.post(
+            reverse("survey_report_banner:send"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
+        )
+        assert response.json()["message"] == (
+            "¡Gracias! El informe de encuesta se está generando y se enviará en unos minutos. Puede seguir su "
+            "estado en la lista de informes de encuesta del panel de administración."
+        )
+
+    def test_model_and_app_names_es(self):
+        from django.apps import apps  # pylint: disable=import-outside-toplevel
+
+        from survey_report_banner.models import SurveyReportBannerDismissal  # pylint: disable=import-outside-toplevel
+
+        with translation.override("es"):
+            assert str(apps.get_app_config("survey_report_banner").verbose_name) == "Aviso del informe de encuesta"
+            assert str(SurveyReportBannerDismissal._meta.verbose_name_plural) == (
+                "descartes del aviso del informe de encuesta"
+            )
+
+
+def _source_entries():
+    return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(SOURCE_PO)) if not entry.obsolete}
+
+
+class TestShippedCatalogs:
+    """The catalogs in conf/locale are complete, compiled and up to date (``make compile_translations``)."""
+
+    def test_source_catalog_exists(self):
+        assert _source_entries(), "run `make extract_translations`"
+
+    @pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
+    def test_translation_complete(self, language):
+        po = polib.pofile(str(LOCALE_DIR / language / "LC_MESSAGES" / "django.po"))
+        assert po.metadata["Language"] == language
+        entries = {(entry.msgctxt, entry.msgid): entry for entry in po if not entry.obsolete}
+        assert set(entries) == _source_entries(), "the catalog does not match the source strings"
+        assert not [entry.msgid for entry in po.untranslated_entries()]
+        assert not [entry.msgid for entry in po.fuzzy_entries()]
+        for entry in entries.values():
+            # Placeholders survive translation (a missing %(url)s would break the link).
+            translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+            for text in translations:
+                for placeholder in ("%(url)s", "%(months)s"):
+                    assert text.count(placeholder) == entry.msgid.count(placeholder), entry.msgid
+
+    @pytest.mark.parametrize("language", SHIPPED_LANGUAGES)
+    def test_compiled_catalog_matches_po(self, language):
+        messages = LOCALE_DIR / language / "LC_MESSAGES"
+        po = polib.pofile(str(messages / "django.po"))
+        mo = polib.mofile(str(messages / "django.mo"))
+        compiled = {(entry.msgctxt, entry.msgid): (entry.msgstr, entry.msgstr_plural) for entry in mo}
+        for entry in po.translated_entries():
+            assert compiled.get((entry.msgctxt, entry.msgid)) == (entry.msgstr, entry.msgstr_plural), (
+                f"{language}/LC_MESSAGES/django.mo is stale: run `make compile_translations`"
+            )

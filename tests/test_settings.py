@@ -1,0 +1,78 @@
+"""
+Tests of survey_report_banner.settings.common.plugin_settings, as the LMS calls it.
+"""
+
+from types import SimpleNamespace
+
+from survey_report_banner.settings.common import (
+    CONTEXT_PROCESSOR,
+    TEMPLATE_LOADER,
+    UPSTREAM_CONTEXT_PROCESSOR,
+    plugin_settings,
+)
+
+LMS_LOADERS = [
+    "openedx.core.djangoapps.theming.template_loaders.ThemeTemplateLoader",
+    "common.djangoapps.edxmako.makoloader.MakoFilesystemLoader",
+    "common.djangoapps.edxmako.makoloader.MakoAppDirectoriesLoader",
+]
+
+
+def lms_like_settings():
+    """TEMPLATES shaped like lms/envs/common.py: Django engine first, processors shared with Mako."""
+    processors = ["django.template.context_processors.request", UPSTREAM_CONTEXT_PROCESSOR]
+    return SimpleNamespace(TEMPLATES=[
+        {"NAME": "django", "BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": False,
+         "DIRS": ["lms/templates"], "OPTIONS": {"loaders": list(LMS_LOADERS), "context_processors": processors}},
+        {"NAME": "mako", "BACKEND": "common.djangoapps.edxmako.backend.Mako", "APP_DIRS": False,
+         "DIRS": ["lms/templates"], "OPTIONS": {"context_processors": processors}},
+    ])
+
+
+def test_lms_settings():
+    settings = lms_like_settings()
+    plugin_settings(settings)
+    django, mako = settings.TEMPLATES
+    assert django["OPTIONS"]["loaders"] == [TEMPLATE_LOADER] + LMS_LOADERS
+    assert django["OPTIONS"]["context_processors"] == ["django.template.context_processors.request", CONTEXT_PROCESSOR]
+    # The list is shared with the Mako engine and changed in place.
+    assert mako["OPTIONS"]["context_processors"] is django["OPTIONS"]["context_processors"]
+    assert "loaders" not in mako["OPTIONS"]
+
+
+def test_idempotent():
+    settings = lms_like_settings()
+    plugin_settings(settings)
+    plugin_settings(settings)
+    options = settings.TEMPLATES[0]["OPTIONS"]
+    assert options["loaders"].count(TEMPLATE_LOADER) == 1
+    assert options["context_processors"].count(CONTEXT_PROCESSOR) == 1
+
+
+def test_app_dirs_engine_gets_explicit_loaders():
+    settings = SimpleNamespace(TEMPLATES=[{
+        "BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True, "OPTIONS": {},
+    }])
+    plugin_settings(settings)
+    engine = settings.TEMPLATES[0]
+    assert engine["APP_DIRS"] is False
+    assert engine["OPTIONS"]["loaders"] == [
+        TEMPLATE_LOADER,
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+
+
+def test_tuple_loaders_are_recognised():
+    settings = SimpleNamespace(TEMPLATES=[{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {"loaders": [(TEMPLATE_LOADER,), "django.template.loaders.filesystem.Loader"]},
+    }])
+    plugin_settings(settings)
+    assert len(settings.TEMPLATES[0]["OPTIONS"]["loaders"]) == 2
+
+
+def test_no_django_engine_is_left_alone():
+    settings = SimpleNamespace(TEMPLATES=[{"BACKEND": "common.djangoapps.edxmako.backend.Mako", "OPTIONS": {}}])
+    plugin_settings(settings)
+    assert settings.TEMPLATES == [{"BACKEND": "common.djangoapps.edxmako.backend.Mako", "OPTIONS": {}}]

@@ -1,0 +1,291 @@
+"""
+Tests of survey_report_banner.views through the real pages: roles, methods, CSRF, redirects.
+"""
+
+import re
+import time
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client, override_settings
+from openedx.features.survey_report.models import SURVEY_REPORT_ERROR, SurveyReport
+
+from host.celery import APP
+from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
+
+from conftest import ROLES, make_user
+
+SEND = "/survey-report-banner/send/"
+DISMISS = "/survey-report-banner/dismiss/"
+TASK = "openedx.features.survey_report.tasks.generate_survey_report"
+BANNER = 'id="survey-report-banner"'
+
+
+def client_for(role):
+    """A client logged in with the given role (or anonymous)."""
+    client = Client()
+    if role != "anonymous":
+        active, staff, superuser = ROLES[role]
+        client.force_login(make_user(role, is_active=active, is_staff=staff, is_superuser=superuser))
+    return client
+
+
+def message_texts(response):
+    """The Django messages stored for the next page."""
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.django_db
+class TestRoleMatrix:
+    """(anonymous, user, staff, superuser without staff, staff superuser, inactive) × (GET, send, dismiss)."""
+
+    @pytest.mark.parametrize("role, status, banner", [
+        ("anonymous", 302, False),
+        ("active_user", 302, False),
+        ("staff", 200, False),
+        ("superuser_without_staff", 302, False),
+        ("staff_superuser", 200, True),
+        ("inactive_staff_superuser", 302, False),
+    ])
+    def test_get_admin_page(self, role, status, banner):
+        response = client_for(role).get("/admin/")
+        assert response.status_code == status
+        assert (BANNER in response.content.decode()) is banner
+
+    @pytest.mark.parametrize("role, status", [
+        ("anonymous", 403),
+        ("active_user", 403),
+        ("staff", 403),
+        ("superuser_without_staff", 403),
+        ("staff_superuser", 302),
+        ("inactive_staff_superuser", 403),
+    ])
+    def test_post_send(self, role, status, broker):
+        response = client_for(role).post(SEND, {"next": "/admin/"})
+        assert response.status_code == status
+        assert broker() == ([TASK] if status == 302 else [])
+
+    @pytest.mark.parametrize("role, status", [
+        ("anonymous", 403),
+        ("active_user", 403),
+        ("staff", 403),
+        ("superuser_without_staff", 403),
+        ("staff_superuser", 302),
+        ("inactive_staff_superuser", 403),
+    ])
+    def test_post_dismiss(self, role, status):
+        response = client_for(role).post(DISMISS, {"next": "/admin/"})
+        assert response.status_code == status
+        assert SurveyReportBannerDismissal.objects.count() == (1 if status == 302 else 0)
+
+
+@pytest.mark.django_db
+class TestBannerPage:
+    """The banner as rendered on real admin pages."""
+
+    def test_login_page_has_no_banner(self):
+        response = Client().get("/admin/login/")
+        assert response.status_code == 200
+        assert BANNER not in response.content.decode()
+
+    def test_non_admin_page_has_no_banner(self, admin_client):
+        html = admin_client.get("/dashboard").content.decode()
+        assert "Learner dashboard" in html and "LEAK" not in html
+
+    def test_message_word_for_word(self, admin_client):
+        html = admin_client.get("/admin/").content.decode()
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        for sentence in (
+            "The Open edX Project relies on the collective strength of its community to be a thriving "
+            "platform for online education.",
+            "Open edX is a dynamic ecosystem and it is used in diverse learning environments. By sharing "
+            "anonymized reports of aggregated data, you can contribute to the collective knowledge of the "
+            "community. This data can help us all understand the reach of our project, make better decisions "
+            "and ultimately support innovation in lifelong learning and advance next generation learning "
+            "experience platforms.",
+            "We invite you to join the Open edX Data Sharing Initiative by sharing an anonymized reports of "
+            "aggregated data from your institution's usage of the platform. The report data will be sent to "
+            "Axim Collaborative, the non-profit behind the Open edX project.",
+            "If you agree and want to send a report you can click the button below. You can always send "
+            "reports and see the status of reports you have sent in the past at "
+            "/admin/survey_report/surveyreport/ .",
+        ):
+            assert sentence in text
+
+    def test_forms_and_link(self, admin_client):
+        html = admin_client.get("/admin/auth/user/?o=1").content.decode()
+        assert '<a href="/admin/survey_report/surveyreport/">/admin/survey_report/surveyreport/</a>' in html
+        for action, label in ((SEND, "Send report"), (DISMISS, "Dismiss")):
+            form = re.search(rf'<form method="post" action="{action}".*?</form>', html, re.S).group(0)
+            assert 'name="csrfmiddlewaretoken"' in form
+            assert '<input type="hidden" name="next" value="/admin/auth/user/?o=1">' in form
+            assert f">{label}</button>" in form
+        assert '<link rel="stylesheet" href="/static/survey_report_banner/banner.css">' in html
+        assert '<script src="/static/survey_report_banner/banner.js" defer></script>' in html
+
+    def test_banner_sits_in_the_admin_content_area(self, admin_client):
+        html = admin_client.get("/admin/").content.decode()
+        assert html.index('id="content-start"') < html.index(BANNER) < html.index('id="content"')
+        assert html.count(BANNER) == 1
+
+    def test_platform_userlinks_and_upstream_banner(self, admin_client):
+        html = admin_client.get("/admin/").content.decode()
+        assert 'id="platform-userlinks-logout"' in html  # the platform's own userlinks block
+        assert "originalContent" not in html  # Redwood's own banner is suppressed
+
+    def test_switch_hides_banner(self, admin_client, switch_on):
+        assert BANNER not in admin_client.get("/admin/").content.decode()
+
+    def test_switch_flip_takes_effect_next_request(self, admin_client, django_capture_on_commit_callbacks):
+        from django.core.management import call_command
+        assert BANNER in admin_client.get("/admin/").content.decode()
+        # waffle clears its cache when the switch's transaction commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("waffle_switch", "survey_report_banner.disable_banner", "on", "--create")
+        assert BANNER not in admin_client.get("/admin/").content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("waffle_switch", "survey_report_banner.disable_banner", "off")
+        assert BANNER in admin_client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+class TestSend:
+    """POST /survey-report-banner/send/."""
+
+    def test_enqueues_once_and_redirects_back(self, admin_client, broker):
+        response = admin_client.post(SEND, {"next": "/admin/auth/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/auth/"
+        assert broker() == [TASK]
+        texts = message_texts(response)
+        assert len(texts) == 1 and texts[0].startswith("Thank you! The survey report is being generated")
+        assert '<a href="/admin/survey_report/surveyreport/">View survey reports</a>' in texts[0]
+        lock = SurveyReportRequest.objects.get()
+        assert lock.requested_by.username == "admin" and lock.task_id
+        # The banner is gone while the report is on its way...
+        page = admin_client.get("/admin/auth/").content.decode()
+        assert BANNER not in page and "The survey report is being generated" in page
+
+    def test_double_click_enqueues_one_task(self, admin_client, other_superuser, broker):
+        admin_client.post(SEND)
+        second = Client()
+        second.force_login(other_superuser)
+        response = second.post(SEND)
+        assert broker() == [TASK]
+        assert message_texts(response) == [
+            "A survey report is already being generated. You can follow its status in the survey report "
+            'list. <a href="/admin/survey_report/surveyreport/">View survey reports</a>'
+        ]
+
+    def test_after_failed_report_banner_returns_and_send_works_again(self, admin_client, broker):
+        admin_client.post(SEND)
+        SurveyReport.objects.create(state=SURVEY_REPORT_ERROR)  # the worker picked it up and failed
+        assert BANNER in admin_client.get("/admin/").content.decode()
+        admin_client.post(SEND)
+        assert broker() == [TASK, TASK]
+
+    def test_default_redirect_is_report_list(self, admin_client):
+        response = admin_client.post(SEND)
+        assert response["Location"] == "/admin/survey_report/surveyreport/"
+
+    def test_broker_down(self, admin_client, monkeypatch):
+        # Producers use the write URL (the broker URL unless set apart); port 1 refuses connections.
+        monkeypatch.setattr(APP.conf, "broker_write_url", "redis://127.0.0.1:1/0")
+        started = time.monotonic()
+        response = admin_client.post(SEND, {"next": "/admin/"})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+        assert elapsed < 5
+        assert message_texts(response) == [
+            "The survey report could not be requested because the task queue is unreachable. Nothing was "
+            "sent. Please try again later, or ask your operator to check the Celery broker."
+        ]
+        assert not SurveyReportRequest.objects.filter(requested_at__isnull=False).exists()
+        assert BANNER in admin_client.get("/admin/").content.decode()
+
+    @override_settings(SURVEY_REPORT_BANNER_TASK="openedx.features.survey_report.tasks.missing")
+    def test_task_missing(self, admin_client):
+        response = admin_client.post(SEND)
+        assert response.status_code == 302
+        assert "this site has no survey report task" in message_texts(response)[0]
+
+    def test_json_answer(self, admin_client, broker):
+        response = admin_client.post(SEND, HTTP_ACCEPT="application/json")
+        assert response.status_code == 200
+        assert response.json()["status"] == "enqueued"
+
+
+@pytest.mark.django_db
+class TestDismiss:
+    """POST /survey-report-banner/dismiss/."""
+
+    def test_records_and_hides_for_this_user_only(self, admin_client, other_superuser):
+        response = admin_client.post(DISMISS, {"next": "/admin/auth/user/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/auth/user/"
+        assert message_texts(response) == [
+            "The survey report banner is dismissed. You will not be asked again for 6 months."
+        ]
+        dismissal = SurveyReportBannerDismissal.objects.get()
+        assert dismissal.user.username == "admin"
+        assert BANNER not in admin_client.get("/admin/").content.decode()
+        # Another browser of the same user: still hidden (stored server side, not in a cookie).
+        same_user_elsewhere = Client()
+        same_user_elsewhere.force_login(dismissal.user)
+        assert BANNER not in same_user_elsewhere.get("/admin/").content.decode()
+        other = Client()
+        other.force_login(other_superuser)
+        assert BANNER in other.get("/admin/").content.decode()
+
+    def test_json_answer(self, admin_client):
+        response = admin_client.post(DISMISS, HTTP_ACCEPT="application/json")
+        assert response.json() == {
+            "status": "dismissed",
+            "message": "The survey report banner is dismissed. You will not be asked again for 6 months.",
+        }
+
+
+@pytest.mark.django_db
+class TestRequestHygiene:
+    """Methods, CSRF, next, switch."""
+
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    @pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
+    def test_only_post(self, admin_client, url, method):
+        assert getattr(admin_client, method)(url).status_code == 405
+
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    def test_csrf_enforced(self, superuser, url, broker):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(superuser)
+        assert client.post(url).status_code == 403
+        client.get("/admin/")
+        token = client.cookies["csrftoken"].value
+        assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
+
+    @pytest.mark.parametrize("hostile", [
+        "https://evil.example/",
+        "//evil.example/admin/",
+        "http://testserver.evil.example/",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:///evil.example",
+        " //evil.example",
+    ])
+    @pytest.mark.parametrize("url, fallback", [
+        (SEND, "/admin/survey_report/surveyreport/"),
+        (DISMISS, "/admin/"),
+    ])
+    def test_hostile_next_is_ignored(self, admin_client, hostile, url, fallback, broker):
+        response = admin_client.post(url, {"next": hostile})
+        assert response.status_code == 302
+        assert response["Location"] == fallback
+
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    def test_switch_on_is_404(self, admin_client, switch_on, url, broker):
+        assert admin_client.post(url).status_code == 404
+        assert broker() == [] and not SurveyReportBannerDismissal.objects.exists()
+
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    @override_settings(SURVEY_REPORT_ENABLE=False)
+    def test_reports_disabled_is_404(self, admin_client, url):
+        assert admin_client.post(url).status_code == 404
