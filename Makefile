@@ -32,7 +32,7 @@ upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
 upgrade: $(STAMP) ## recompile requirements/*.txt from requirements/*.in with the newest versions
 	$(BIN)/pip install -q -r requirements/pip-tools.txt
 	for f in pip-tools base test quality dev tutor; do \
-	  $(BIN)/pip-compile -q --upgrade --allow-unsafe --strip-extras --no-emit-index-url \
+	  $(BIN)/pip-compile -q --upgrade --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	    -o requirements/$$f.txt requirements/$$f.in || exit 1; done
 
 test: requirements ## run every tier: unit (SQLite), MariaDB, real worker + browser, Tutor plugin
@@ -44,7 +44,7 @@ test-unit: requirements ## the whole unit suite on SQLite, with coverage
 
 test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:3306)
 	./scripts/ensure-services.sh mysql
-	SRB_DB=mysql $(PYTEST) -m "not worker and not browser"
+	SRB_DB=mysql $(PYTEST) -m "not worker and not browser and not packaging"
 
 test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
 	./scripts/ensure-services.sh redis mysql
@@ -55,13 +55,12 @@ test-tutor: ## the Tutor plugin against the real tutor package, in its own virtu
 
 quality: requirements ## lint, import order, docstrings, annotations
 	$(BIN)/ruff check survey_report_banner tests setup.py
+	$(BIN)/code_annotations static_find_annotations --config_file .annotations.yml --lint --report
 	@$(MAKE) --no-print-directory pii_check
-	$(BIN)/code_annotations django_find_annotations --config_file .pii_annotations.yml --lint --report --coverage
-	$(BIN)/code_annotations static_find_annotations --config_file .annotations.yml --lint
 
 pii_check: requirements ## every model must say whether it stores PII
-	cd tests && DJANGO_SETTINGS_MODULE=host.settings PYTHONPATH=.:.. ../$(BIN)/code_annotations django_find_annotations \
-	  --config_file ../.pii_annotations.yml --lint --report --coverage --app_name survey_report_banner
+	DJANGO_SETTINGS_MODULE=host.settings PYTHONPATH=tests $(BIN)/code_annotations django_find_annotations \
+	  --config_file .pii_annotations.yml --lint --report --coverage
 
 demo: requirements ## start the host on 127.0.0.1:8000 with a worker and a report receiver
 	./scripts/ensure-services.sh redis
@@ -70,8 +69,10 @@ demo: requirements ## start the host on 127.0.0.1:8000 with a worker and a repor
 bench: requirements ## measure the banner's cost with and without the app (SRB_DB=mysql for MariaDB)
 	$(BIN)/python scripts/bench.py
 
-extract_translations: requirements ## extract strings to survey_report_banner/conf/locale/en/LC_MESSAGES
+extract_translations: requirements ## extract strings to conf/locale/en; merge new ones into the translations
 	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool extract --no-segment
+	cd survey_report_banner/conf/locale && for lang in es; do \
+	  msgmerge --quiet --update --backup=none $$lang/LC_MESSAGES/django.po en/LC_MESSAGES/django.po || exit 1; done
 
 compile_translations: requirements ## compile .po files into the .mo files we ship
 	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool generate

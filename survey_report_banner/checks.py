@@ -6,6 +6,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.template import TemplateDoesNotExist, engines
+from django.template.base import UNKNOWN_SOURCE
 
 from . import conf
 from .settings.common import CONTEXT_PROCESSOR, DJANGO_BACKEND
@@ -84,8 +85,12 @@ def check_admin_override(app_configs=None, **kwargs):  # pylint: disable=unused-
         try:
             template = engine.get_template("admin/base_site.html")
             origin = getattr(getattr(template, "template", template), "origin", None)
-            if not str(getattr(origin, "name", "")).startswith(LOADER_PATH):
-                problem = f"admin/base_site.html is served by {getattr(origin, 'name', 'another loader')}"
+            origin_name = str(getattr(origin, "name", "") or "")
+            if not origin_name.startswith(LOADER_PATH):
+                if not origin_name or origin_name == UNKNOWN_SOURCE:
+                    # edxmako's loaders compile with from_string, which loses the origin.
+                    origin_name = "another loader"
+                problem = f"admin/base_site.html is served by {origin_name}, not by {LOADER_PATH}"
             else:
                 engine.get_template(PLATFORM_ALIAS)
         except TemplateDoesNotExist as exc:

@@ -73,6 +73,14 @@ SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT = "default"
 SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT = 100
 
 
+# .. setting_name: SURVEY_REPORT_AUTO_SEND
+# .. setting_default: True
+# .. setting_description: Whether scheduled runs (``send_survey_report_if_due --scheduled``) may
+#   send reports. The Tutor plugin renders the operator's answer here, so a scheduled job left
+#   behind after the operator said "no" (Kubernetes never prunes a CronJob) sends nothing.
+SURVEY_REPORT_AUTO_SEND_DEFAULT = True
+
+
 def _get(name, default):
     return getattr(settings, name, default)
 
@@ -91,6 +99,11 @@ def threshold_months():
 def survey_report_enabled():
     """Whether this site can generate survey reports at all (``SURVEY_REPORT_ENABLE``)."""
     return bool(_get("SURVEY_REPORT_ENABLE", SURVEY_REPORT_ENABLE_DEFAULT))
+
+
+def auto_send_enabled():
+    """Whether scheduled runs may send reports (``SURVEY_REPORT_AUTO_SEND``)."""
+    return bool(_get("SURVEY_REPORT_AUTO_SEND", SURVEY_REPORT_AUTO_SEND_DEFAULT))
 
 
 def task_path():

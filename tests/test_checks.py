@@ -146,9 +146,18 @@ class TestE004AdminOverride:
         with override_settings(TEMPLATES=templates_with(drop_loader=True)):
             issues = our_issues()
         assert ids(issues) == ["survey_report_banner.E004"]
-        assert "admin/base_site.html is served by" in issues[0].msg
+        # edxmako-like loaders compile with from_string: the origin is lost, the message says so.
+        assert "admin/base_site.html is served by another loader, not by " + TEMPLATE_LOADER in issues[0].msg
         assert TEMPLATE_LOADER in issues[0].hint
         assert "first loader" in issues[0].hint
+
+    def test_loader_missing_names_the_winning_template(self):
+        """With Django's own loaders the message names the file that wins instead."""
+        loaders = ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"]
+        with override_settings(TEMPLATES=templates_with(loaders=loaders)):
+            issues = our_issues()
+        assert ids(issues) == ["survey_report_banner.E004"]
+        assert "host/templates/admin/base_site.html, not by " + TEMPLATE_LOADER in issues[0].msg
 
     def test_loader_not_first(self):
         """Behind the platform's loaders our loader is never asked for admin/base_site.html."""

@@ -113,6 +113,23 @@ class TestSendIfDue:
         assert "Survey reports are disabled on this site" in run()
         assert receiver.payloads == []
 
+    def test_scheduled_run_honours_auto_send_off(self, settings, receiver):
+        settings.SURVEY_REPORT_AUTO_SEND = False
+        out = StringIO()
+        call_command("send_survey_report_if_due", "--scheduled", stdout=out)
+        assert out.getvalue().strip() == (
+            "Automatic survey reports are turned off (SURVEY_REPORT_AUTO_SEND is False): nothing to do."
+        )
+        assert receiver.payloads == [] and not SurveyReport.objects.exists()
+        # A person running it by hand still can.
+        run()
+        assert len(receiver.wait_for(1, timeout=5)) == 1
+
+    def test_scheduled_run_sends_when_auto_send_on(self, settings, receiver):
+        settings.SURVEY_REPORT_AUTO_SEND = True
+        call_command("send_survey_report_if_due", "--scheduled", stdout=StringIO())
+        assert len(receiver.wait_for(1, timeout=5)) == 1
+
     def test_task_missing(self, settings):
         settings.SURVEY_REPORT_BANNER_TASK = "openedx.features.survey_report.tasks.nope"
         with pytest.raises(CommandError, match="cannot be imported"):

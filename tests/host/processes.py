@@ -59,7 +59,7 @@ class HostConfig:
             "SRB_CACHE_PREFIX": self.cache_prefix or "srb",
             "SRB_BROKER_URL": self.broker_url,
             "SRB_CELERY_QUEUE": self.queue,
-            "SRB_CELERY_REMOTE_CONTROL": "0",
+            "SRB_BROKER_HEARTBEAT": "0",
             "SRB_CELERY_EAGER": "",
             "SRB_DEBUG": "",
         })

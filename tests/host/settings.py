@@ -128,9 +128,9 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("SRB_CELERY_EAGER", "") == "1"
 CELERY_TASK_IGNORE_RESULT = True
 # One queue per integration-test run or demo, so workers of concurrent runs never take each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SRB_CELERY_QUEUE", "celery")
-# Remote control (celery inspect/control) is not used by the tests or the demo, and on RabbitMQ its
-# consumer makes a worker's shutdown take 10 s; host processes started by tests/host/processes.py turn it off.
-CELERY_WORKER_ENABLE_REMOTE_CONTROL = os.environ.get("SRB_CELERY_REMOTE_CONTROL", "1") == "1"
+# Celery's default is 120 s. With AMQP heartbeats on, a RabbitMQ worker takes ~10 s to shut down, so the
+# short-lived processes of the integration tests and the demo (tests/host/processes.py) turn them off (0).
+CELERY_BROKER_HEARTBEAT = int(os.environ.get("SRB_BROKER_HEARTBEAT", "120"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # edx-platform's survey report settings (openedx/features/survey_report).

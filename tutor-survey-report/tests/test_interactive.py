@@ -199,8 +199,10 @@ def test_k8s_launch_is_always_production(tutor):
     assert PRODUCTION_QUESTION not in run.output
     assert run.output.count(QUESTION) == 1
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
-    cronjob = _cronjob(tutor)
-    assert cronjob["spec"]["suspend"] is False
+    (cronjob,) = _cronjobs(tutor)
+    assert "--scheduled" in cronjob["spec"]["jobTemplate"]["spec"]["template"][
+        "spec"
+    ]["containers"][0]["command"]
     # The init that launch ran in the cluster includes the banner switch.
     k8s_tasks = [call for call in run.calls if "k8s_task" in call]
     assert (
@@ -216,13 +218,12 @@ def test_k8s_launch_non_interactive_is_not_asked(tutor):
     run = tutor.run("k8s", "launch", "--non-interactive").check()
     assert AUTO_SEND_QUESTION not in run.output
     assert "SURVEY_REPORT_AUTO_SEND" not in tutor.user_config
-    assert _cronjob(tutor)["spec"]["suspend"] is True
+    assert not _cronjobs(tutor)
 
 
-def _cronjob(tutor):
-    (cronjob,) = [
+def _cronjobs(tutor):
+    return [
         doc
         for doc in tutor.env_yaml_documents("k8s", "jobs.yml")
         if doc["kind"] == "CronJob"
     ]
-    return cronjob

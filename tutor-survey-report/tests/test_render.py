@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 SCHEDULER = "survey-report-scheduler"
-COMMAND = "./manage.py lms send_survey_report_if_due"
+COMMAND = "./manage.py lms send_survey_report_if_due --scheduled"
 LMS_SETTINGS_MOUNT = (
     "../apps/openedx/settings/lms:/openedx/edx-platform/lms/envs/tutor:roz"
 )
@@ -24,8 +24,12 @@ def k8s_jobs(tutor):
     return tutor.env_yaml_documents("k8s", "jobs.yml")
 
 
+def cronjobs(tutor):
+    return [doc for doc in k8s_jobs(tutor) if doc["kind"] == "CronJob"]
+
+
 def cronjob(tutor):
-    (found,) = [doc for doc in k8s_jobs(tutor) if doc["kind"] == "CronJob"]
+    (found,) = cronjobs(tutor)
     return found
 
 
@@ -137,7 +141,9 @@ def test_compose_loop_runs_logs_failures_and_stops_on_sigterm(tutor, tmp_path):
     )
 
     assert proc.returncode == 0, proc.stderr
-    assert calls.read_text().splitlines() == ["lms send_survey_report_if_due"] * 2
+    assert calls.read_text().splitlines() == [
+        "lms send_survey_report_if_due --scheduled"
+    ] * 2
     assert sleeps.read_text().split() == ["3600", "86400", "86400"]
     assert "send_survey_report_if_due failed (exit code 3)" in proc.stderr
     assert "done; next check in 24 hours" in proc.stdout
@@ -157,7 +163,7 @@ def test_cronjob_when_auto_send(tutor):
     assert labels["app.kubernetes.io/component"] == "cronjob"
     assert labels["app.kubernetes.io/name"] == "survey-report"
     spec = job["spec"]
-    assert spec["suspend"] is False
+    assert "suspend" not in spec
     assert spec["schedule"] == "17 3 * * *"
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec["successfulJobsHistoryLimit"] >= 1
@@ -169,6 +175,12 @@ def test_cronjob_when_auto_send(tutor):
     assert pod["restartPolicy"] == "Never"
     (container,) = pod["containers"]
     assert container["image"] == tutor.printvalue("DOCKER_IMAGE_OPENEDX")
+    assert container["command"] == [
+        "./manage.py",
+        "lms",
+        "send_survey_report_if_due",
+        "--scheduled",
+    ]
     assert " ".join(container["command"]) == COMMAND
     assert {e["name"]: e["value"] for e in container["env"]} == {
         "SERVICE_VARIANT": "lms",
@@ -208,13 +220,25 @@ def test_cronjob_is_applied_by_k8s_start_and_ignored_by_k8s_do(tutor):
     assert "lms-job" in names and "survey-report" not in names
 
 
-def test_cronjob_suspended_unless_auto_send(tutor):
-    """Rendered but suspended: `tutor k8s start` never prunes, so "no" must suspend."""
-    assert cronjob(tutor)["spec"]["suspend"] is True
+def test_cronjob_absent_unless_auto_send(tutor):
+    """No CronJob by default or after "no"; Tutor's own jobs are still there."""
+    assert not cronjobs(tutor)
+    assert tutor_lms_job(tutor)
     tutor.save("SURVEY_REPORT_AUTO_SEND=true")
-    assert cronjob(tutor)["spec"]["suspend"] is False
+    assert cronjob(tutor)["metadata"]["name"] == "survey-report"
     tutor.save("SURVEY_REPORT_AUTO_SEND=false")
-    assert cronjob(tutor)["spec"]["suspend"] is True
+    assert not cronjobs(tutor)
+    assert "CronJob" not in tutor.env_text("k8s", "jobs.yml")
+    assert tutor_lms_job(tutor)
+
+
+def test_k8s_start_with_auto_send_off_applies_no_cronjob(tutor):
+    """`tutor k8s start` after "no": the LMS settings it applies say False."""
+    tutor.save("SURVEY_REPORT_AUTO_SEND=false")
+    tutor.run("k8s", "start").check()
+    assert not cronjobs(tutor)
+    _, settings = lms_settings(tutor)
+    assert settings["SURVEY_REPORT_AUTO_SEND"] is False
 
 
 def test_cronjob_schedule_is_configurable(tutor):
@@ -235,9 +259,21 @@ def test_lms_settings_defaults(tutor):
         text, settings = lms_settings(tutor, name)
         assert settings["ANONYMOUS_SURVEY_REPORT"] is True
         assert "ANONYMOUS_SURVEY_REPORT = True" in text
+        # Always rendered: `send_survey_report_if_due --scheduled` reads it.
+        assert settings["SURVEY_REPORT_AUTO_SEND"] is False
+        assert "SURVEY_REPORT_AUTO_SEND = False" in text
         # Left to edx-platform unless configured.
         assert "SURVEY_REPORT_EXTRA_DATA" not in text
         assert "SURVEY_REPORT_CHECK_THRESHOLD" not in text
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])
+def test_lms_settings_auto_send(tutor, value, expected):
+    tutor.save(f"SURVEY_REPORT_AUTO_SEND={value}")
+    for name in ("production.py", "development.py"):
+        text, settings = lms_settings(tutor, name)
+        assert settings["SURVEY_REPORT_AUTO_SEND"] is expected
+        assert f"SURVEY_REPORT_AUTO_SEND = {expected}" in text
 
 
 def test_lms_settings_not_anonymous(tutor):

@@ -23,12 +23,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Send a report even if one was sent recently."
         )
+        parser.add_argument(
+            "--scheduled", action="store_true",
+            help="Run as a scheduler does: do nothing when SURVEY_REPORT_AUTO_SEND is False.",
+        )
 
     def handle(self, *args, **options):
         """Enqueue the report task when a report is due (or ``--force``), and say what happened."""
         if not conf.survey_report_enabled():
             self.stdout.write(
                 "Survey reports are disabled on this site (SURVEY_REPORT_ENABLE is False): nothing to do."
+            )
+            return
+        if options["scheduled"] and not conf.auto_send_enabled():
+            self.stdout.write(
+                "Automatic survey reports are turned off (SURVEY_REPORT_AUTO_SEND is False): nothing to do."
             )
             return
         now = timezone.now()
