@@ -1,7 +1,7 @@
 # survey-report-banner: every task a developer or CI runs. `make help` lists them.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
-.PHONY: help requirements system-requirements upgrade test test-unit test-mysql test-integration \
+.PHONY: help requirements system-requirements upgrade test test-unit test-django42 test-mysql test-integration \
         test-tutor quality pii_check demo bench clean extract_translations compile_translations \
         validate_translations dummy_translations
 
@@ -35,12 +35,15 @@ upgrade: $(STAMP) ## recompile requirements/*.txt from requirements/*.in with th
 	  $(BIN)/pip-compile -q --upgrade --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	    -o requirements/$$f.txt requirements/$$f.in || exit 1; done
 
-test: requirements ## run every tier: unit (SQLite), MariaDB, real worker + browser, Tutor plugin
-	@$(MAKE) --no-print-directory test-unit test-mysql test-integration test-tutor
+test: requirements ## run every tier: unit (SQLite), Django 4.2, MariaDB, real worker + browser, Tutor plugin
+	@$(MAKE) --no-print-directory test-unit test-django42 test-mysql test-integration test-tutor
 	@echo "make test: all tiers passed"
 
 test-unit: requirements ## the whole unit suite on SQLite, with coverage
 	$(PYTEST) -m "not mysql and not worker and not browser" --cov=survey_report_banner --cov-report=term-missing:skip-covered
+
+test-django42: requirements ## the unit suite again on Django 4.2 LTS (Sumac/Teak-era LMS), through tox
+	$(BIN)/tox -e py311-django42 -- -q -m "not mysql and not worker and not browser and not packaging"
 
 test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:3306)
 	./scripts/ensure-services.sh mysql

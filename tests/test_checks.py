@@ -134,8 +134,8 @@ class TestE003ContextProcessor:
         assert "plugin_settings" in issues[0].hint
 
     def test_no_django_engine(self):
-        jinja_only = [{"BACKEND": "django.template.backends.jinja2.Jinja2", "DIRS": [], "OPTIONS": {}}]
-        with override_settings(TEMPLATES=jinja_only):
+        mako_only = [{"BACKEND": "host.mako_backend.Mako", "NAME": "mako", "DIRS": [], "OPTIONS": {}}]
+        with override_settings(TEMPLATES=mako_only):
             assert ids(our_issues()) == ["survey_report_banner.E003", "survey_report_banner.E004"]
 
 

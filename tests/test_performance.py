@@ -484,12 +484,16 @@ def query_work(sql):
         finally:
             raw.set_progress_handler(None, 1)
         return steps[0]
-    with connection.cursor() as cursor:
-        cursor.execute("FLUSH STATUS")
-        cursor.execute(sql)
-        cursor.fetchall()
+    def handler_reads(cursor):
         cursor.execute("SHOW SESSION STATUS LIKE 'Handler_read%%'")
         return sum(int(value) for _, value in cursor.fetchall())
+
+    # Differences of the session counters: FLUSH STATUS would commit the test's transaction.
+    with connection.cursor() as cursor:
+        before = handler_reads(cursor)
+        cursor.execute(sql)
+        cursor.fetchall()
+        return handler_reads(cursor) - before
 
 
 def explain(sql):

@@ -163,6 +163,7 @@ class Stack:
     config: HostConfig
     processes: list = field(default_factory=list)
     web_servers: list = field(default_factory=list)
+    workers: list = field(default_factory=list)
 
     @classmethod
     def build(cls, database, receiver, log_dir, broker_url, shared_cache=True):
@@ -202,7 +203,14 @@ class Stack:
         """Start a real Celery worker on this stack's queue; return it once ready."""
         process = start_worker(self.config, self.log_dir, name=unique_name(name + "-"))
         self.processes.append(process)
+        self.workers.append(process)
         return process
+
+    def wait_until_workers_idle(self, timeout=15):
+        """Wait until every task a worker received has finished (its late writes are done)."""
+        for worker in self.workers:
+            wait_until(lambda worker=worker: unfinished_tasks(worker.log_text()) == set(), timeout,
+                       message=f"{worker.name} finishing its tasks")
 
     def stop(self):
         """Stop every process this stack started; delete its keys from Redis."""
@@ -210,6 +218,7 @@ class Stack:
             process.stop()
         self.processes.clear()
         self.web_servers.clear()
+        self.workers.clear()
         if self.config.cache_prefix:
             delete_redis_keys(self.config.cache_url, f"{self.config.cache_prefix}:*")
         if self.uses_redis_broker:
@@ -217,6 +226,7 @@ class Stack:
 
     def reset(self):
         """Empty the database, this stack's cache entries and queue, and the receiver."""
+        self.wait_until_workers_idle()
         self.database.reset()
         if self.config.cache_prefix:
             delete_redis_keys(self.config.cache_url, f"{self.config.cache_prefix}:*")
@@ -229,6 +239,13 @@ class Stack:
         import redis  # pylint: disable=import-outside-toplevel
 
         return redis.Redis.from_url(self.config.broker_url).llen(self.config.queue)
+
+
+def unfinished_tasks(worker_log):
+    """Ids of the tasks a Celery worker's log shows received but not yet finished."""
+    received = set(re.findall(r"\[([0-9a-f-]{36})\] received", worker_log))
+    finished = set(re.findall(r"\[([0-9a-f-]{36})\] (?:succeeded|raised|failed|retry)", worker_log))
+    return received - finished
 
 
 def delete_redis_keys(url, pattern):

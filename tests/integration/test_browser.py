@@ -239,7 +239,7 @@ def test_screenshots_fit_the_page_in_both_colour_schemes(open_page, redis_stack,
       banner: Math.max(...[...document.querySelectorAll('#survey-report-banner, #survey-report-banner *')]
                           .map(el => el.getBoundingClientRect().right)) - window.innerWidth,
     })""")
-    assert overflow["page"] <= 0 and overflow["banner"] <= 0, f"horizontal overflow at {viewport['width']}px: {overflow}"
+    assert overflow["page"] <= 0 and overflow["banner"] <= 0, f"overflow at {viewport['width']}px: {overflow}"
     colours = banner.evaluate("el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
     assert colours[0] != colours[1]
 
@@ -247,7 +247,7 @@ def test_screenshots_fit_the_page_in_both_colour_schemes(open_page, redis_stack,
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(
         path=SCREENSHOT_DIR / f"banner-{layout}-{scheme}.png",
-        clip={"x": 0, "y": 0, "width": viewport["width"], "height": box["y"] + box["height"] + 24},
+        clip={"x": 0, "y": 0, "width": viewport["width"], "height": box["y"] + box["height"] + 12},
         full_page=True,
         animations="disabled",
         caret="hide",

@@ -60,7 +60,7 @@ def test_send_report_is_run_by_a_real_worker_and_reaches_the_receiver(redis_stac
     assert json.loads(upload.request_details) == payload
     task_id = db.request_row().task_id
     assert task_id
-    worker = next(p for p in redis_stack.processes if p.name.startswith("worker"))
+    worker = redis_stack.workers[0]
     wait_until(lambda: succeeded_in(worker, task_id), 10, message=f"worker log showing {task_id} succeeded")
     # Sent: hidden for every superuser now, on every web process (the decision cache is shared).
     assert BANNER_MARKUP not in client.admin_page()
