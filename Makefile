@@ -50,7 +50,7 @@ test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:330
 	SRB_DB=mysql $(PYTEST) -m "not worker and not browser and not packaging"
 
 test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
-	./scripts/ensure-services.sh redis mysql
+	./scripts/ensure-services.sh redis mysql rabbitmq
 	$(PYTEST) -m "worker or browser" -p no:randomly
 
 test-tutor: ## the Tutor plugin against the real tutor package, in its own virtualenv

@@ -24,6 +24,7 @@ class RequestOutcome(enum.Enum):
 
     ENQUEUED = "enqueued"
     ALREADY_PENDING = "already_pending"
+    ALREADY_SENT = "already_sent"
     BROKER_UNAVAILABLE = "broker_unavailable"
     TASK_UNAVAILABLE = "task_unavailable"
 
@@ -73,6 +74,9 @@ def request_report(user):
             lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
             if _is_pending(lock, now):
                 return RequestOutcome.ALREADY_PENDING
+            # A click from a page loaded before the last report went out: it already has its answer.
+            if banner.last_sent_report(now) is not None:
+                return RequestOutcome.ALREADY_SENT
             result = enqueue(task)
             lock.requested_at = now
             lock.requested_by = user

@@ -54,6 +54,10 @@ def send_report(request):
             messages.INFO,
             _("A survey report is already being generated. You can follow its status in the survey report list."),
         ),
+        api.RequestOutcome.ALREADY_SENT: (
+            messages.INFO,
+            _("A survey report was already sent recently. You can see it in the survey report list."),
+        ),
         api.RequestOutcome.BROKER_UNAVAILABLE: (
             messages.ERROR,
             _("The survey report could not be requested because the task queue is unreachable. "
@@ -65,7 +69,7 @@ def send_report(request):
               "Nothing was sent. Please ask your operator to check the survey report settings."),
         ),
     }[outcome]
-    ok = outcome in (api.RequestOutcome.ENQUEUED, api.RequestOutcome.ALREADY_PENDING)
+    ok = outcome in (api.RequestOutcome.ENQUEUED, api.RequestOutcome.ALREADY_PENDING, api.RequestOutcome.ALREADY_SENT)
     if _wants_json(request):
         return JsonResponse({"status": outcome.value, "message": text}, status=200 if ok else 503)
     if reports_url and ok:

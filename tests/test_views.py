@@ -8,7 +8,7 @@ import time
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client, override_settings
-from openedx.features.survey_report.models import SURVEY_REPORT_ERROR, SurveyReport
+from openedx.features.survey_report.models import SURVEY_REPORT_ERROR, SURVEY_REPORT_GENERATED, SurveyReport
 
 from host.celery import APP
 from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
@@ -182,6 +182,15 @@ class TestSend:
         assert BANNER in admin_client.get("/admin/").content.decode()
         admin_client.post(SEND)
         assert broker() == [TASK, TASK]
+
+    def test_click_from_a_stale_page_after_the_report_went_out(self, admin_client, broker):
+        SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
+        response = admin_client.post(SEND)
+        assert broker() == []
+        assert message_texts(response) == [
+            "A survey report was already sent recently. You can see it in the survey report list. "
+            '<a href="/admin/survey_report/surveyreport/">View survey reports</a>'
+        ]
 
     def test_default_redirect_is_report_list(self, admin_client):
         response = admin_client.post(SEND)

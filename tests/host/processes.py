@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -43,7 +43,6 @@ class HostConfig:
     broker_url: str = "memory://"
     queue: str = "celery"
     report_endpoint: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def env(self, base=None):
         """The environment of a child process running the host with this configuration."""
@@ -69,7 +68,6 @@ class HostConfig:
             env["SRB_MYSQL_NAME"] = self.mysql_name
         if self.report_endpoint:
             env["SRB_REPORT_ENDPOINT"] = self.report_endpoint
-        env.update(self.extra)
         return env
 
 
