@@ -321,7 +321,6 @@ def _bump_generation():
             cache.incr(_GENERATION_KEY)
 
 
-
 def last_sent_report(now=None):
     """The newest report sent (state ``generated``) within the threshold, or None."""
     now = now or timezone.now()

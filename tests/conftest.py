@@ -53,6 +53,15 @@ def make_user(username, is_active=True, is_staff=False, is_superuser=False):
     return user
 
 
+def client_for(role):
+    """A test client logged in with one of ROLES (or anonymous for "anonymous")."""
+    client = Client()
+    if role != "anonymous":
+        active, staff, superuser_flag = ROLES[role]
+        client.force_login(make_user(role, is_active=active, is_staff=staff, is_superuser=superuser_flag))
+    return client
+
+
 @pytest.fixture
 def superuser(db):
     """An active staff superuser: the banner's audience."""

@@ -42,7 +42,7 @@ from survey_report_banner.models import SurveyReportBannerDismissal
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR
 from survey_report_banner.toggles import DISABLE_BANNER_SWITCH
 
-from conftest import ROLES, make_user
+from conftest import client_for
 
 BANNER = 'id="survey-report-banner"'
 SEND = "/survey-report-banner/send/"
@@ -96,14 +96,6 @@ def added_queries(client, path, cold):
     _, measured = run(client, path)
     assert decision_queries(baseline) == []
     return len(measured) - len(baseline), decision_queries(measured)
-
-
-def client_for(role):
-    client = Client()
-    if role != "anonymous":
-        active, staff, superuser = ROLES[role]
-        client.force_login(make_user(role, is_active=active, is_staff=staff, is_superuser=superuser))
-    return client
 
 
 def shows(client, path="/admin/"):

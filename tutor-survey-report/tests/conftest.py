@@ -46,6 +46,14 @@ class TutorRun:
         )
         return self
 
+    def lms_job_commands(self) -> list[str]:
+        """The shell commands this run executed in Tutor's lms-job container (``do`` tasks)."""
+        return [
+            call["args"][-1]
+            for call in self.calls
+            if call.get("tool") == "docker" and "run" in call["args"] and "lms-job" in call["args"]
+        ]
+
 
 class Tutor:
     """A Tutor project root plus helpers to run ``tutor`` on it and read env/."""

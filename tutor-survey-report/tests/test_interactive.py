@@ -111,17 +111,6 @@ def _compose_up_files(run):
     raise AssertionError(f"no `docker compose up` in {run.calls}")
 
 
-def _compose_init_commands(run):
-    """The commands that `do init` ran in the lms-job service."""
-    return [
-        call["args"][-1]
-        for call in run.calls
-        if call.get("tool") == "docker"
-        and "run" in call["args"]
-        and "lms-job" in call["args"]
-    ]
-
-
 def test_local_launch_production_asks(tutor):
     run = tutor.run(
         "local", "launch", "--skip-build", input=lines("y", *PRODUCTION_ANSWERS, "y")
@@ -141,7 +130,7 @@ def test_local_launch_production_asks(tutor):
     # ...and the init that launch ran leaves the banner on (the default).
     assert any(
         "waffle_switch survey_report_banner.disable_banner off --create" in command
-        for command in _compose_init_commands(run)
+        for command in run.lms_job_commands()
     )
 
     # Next launch: not asked again.

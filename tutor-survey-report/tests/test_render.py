@@ -377,14 +377,7 @@ def test_dockerfile_pip_requirement_is_configurable_and_composes(tutor):
 
 
 def _init_commands(tutor):
-    run = tutor.run("local", "do", "init", "--limit", "survey_report").check()
-    return [
-        call["args"][-1]
-        for call in run.calls
-        if call.get("tool") == "docker"
-        and "run" in call["args"]
-        and "lms-job" in call["args"]
-    ]
+    return tutor.run("local", "do", "init", "--limit", "survey_report").check().lms_job_commands()
 
 
 def test_init_turns_banner_switch_on_when_banner_disabled(tutor):
