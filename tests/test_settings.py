@@ -76,3 +76,17 @@ def test_no_django_engine_is_left_alone():
     settings = SimpleNamespace(TEMPLATES=[{"BACKEND": "common.djangoapps.edxmako.backend.Mako", "OPTIONS": {}}])
     plugin_settings(settings)
     assert settings.TEMPLATES == [{"BACKEND": "common.djangoapps.edxmako.backend.Mako", "OPTIONS": {}}]
+
+
+def test_tuples_are_replaced_by_lists_everywhere_they_were_shared():
+    processors = ("django.template.context_processors.request", UPSTREAM_CONTEXT_PROCESSOR)
+    settings = SimpleNamespace(TEMPLATES=[
+        {"BACKEND": "django.template.backends.django.DjangoTemplates",
+         "OPTIONS": {"loaders": tuple(LMS_LOADERS), "context_processors": processors}},
+        {"BACKEND": "common.djangoapps.edxmako.backend.Mako", "OPTIONS": {"context_processors": processors}},
+    ])
+    plugin_settings(settings)
+    django, mako = settings.TEMPLATES
+    assert django["OPTIONS"]["loaders"] == [TEMPLATE_LOADER, *LMS_LOADERS]
+    assert django["OPTIONS"]["context_processors"] == ["django.template.context_processors.request", CONTEXT_PROCESSOR]
+    assert mako["OPTIONS"]["context_processors"] is django["OPTIONS"]["context_processors"]

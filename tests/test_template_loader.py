@@ -85,3 +85,23 @@ class TestInOtherEngines:
         engine = self.make_engine(["survey_report_banner.template_loader.Loader"])
         with pytest.raises(TemplateDoesNotExist):
             engine.get_template("admin/base.html")
+
+
+@pytest.mark.django_db
+def test_quince_platform_without_the_upstream_banner(tmp_path, settings, admin_client):
+    """Releases before Redwood: no upstream include in base_site.html, no upstream processor."""
+    platform = tmp_path / "admin" / "base_site.html"
+    platform.parent.mkdir()
+    platform.write_text(
+        '{% extends "admin/base.html" %}'
+        '{% block userlinks %}<a id="quince-userlinks" href="/logout">Log out</a>{% endblock %}'
+    )
+    engine = dict(settings.TEMPLATES[0])
+    engine["DIRS"] = [tmp_path]
+    engine["OPTIONS"] = dict(engine["OPTIONS"], context_processors=[
+        p for p in engine["OPTIONS"]["context_processors"] if not p.startswith("openedx.")
+    ])
+    settings.TEMPLATES = [engine]
+    html = admin_client.get("/admin/").content.decode()
+    assert 'id="quince-userlinks"' in html
+    assert html.count('id="survey-report-banner"') == 1

@@ -14,30 +14,40 @@ def plugin_settings(settings):
     Wire the banner into the Django template engine: our loader first, our context processor last.
 
     In the LMS the Django engine's ``context_processors`` list is the very list object the Mako
-    engine uses too, so changes are made in place and reach both engines.
+    engine uses too, so it is changed in place and the change reaches both engines. Edx-platform's
+    own (Redwood) banner processor is removed: our banner replaces it, and it queries the report
+    table on every admin page.
     """
     engine = _django_engine(settings)
     if engine is None:
         return  # No Django template engine: the system check survey_report_banner.E003 says so.
     options = engine.setdefault("OPTIONS", {})
 
-    processors = options.setdefault("context_processors", [])
-    while UPSTREAM_CONTEXT_PROCESSOR in processors:
-        processors.remove(UPSTREAM_CONTEXT_PROCESSOR)
-    if CONTEXT_PROCESSOR not in processors:
+    processors = options.get("context_processors", [])
+    wanted = [path for path in processors if path != UPSTREAM_CONTEXT_PROCESSOR]
+    if CONTEXT_PROCESSOR not in wanted:
         # Last, so its show_survey_report_banner=False wins should the upstream one come back.
-        processors.append(CONTEXT_PROCESSOR)
+        wanted.append(CONTEXT_PROCESSOR)
+    if isinstance(processors, list):
+        processors[:] = wanted  # In place: the Mako engine (and settings.CONTEXT_PROCESSORS) see it.
+    else:
+        # A tuple cannot change in place: give every engine that shared it the new list.
+        for other in getattr(settings, "TEMPLATES", []):
+            if other.get("OPTIONS", {}).get("context_processors") is processors:
+                other["OPTIONS"]["context_processors"] = wanted
+        options["context_processors"] = wanted
 
     loaders = options.get("loaders")
     if loaders is None:
         # Spell out what APP_DIRS=True meant; Django forbids APP_DIRS together with "loaders".
-        engine["APP_DIRS"], had_app_dirs = False, engine.get("APP_DIRS", False)
         loaders = ["django.template.loaders.filesystem.Loader"]
-        if had_app_dirs:
+        if engine.get("APP_DIRS", False):
             loaders.append("django.template.loaders.app_directories.Loader")
-        options["loaders"] = loaders
+        engine["APP_DIRS"] = False
     if TEMPLATE_LOADER not in _loader_paths(loaders):
-        loaders.insert(0, TEMPLATE_LOADER)
+        # A new list (the configured one may be a tuple), ours first so it sees every request.
+        loaders = [TEMPLATE_LOADER, *loaders]
+    options["loaders"] = loaders
 
 
 def _django_engine(settings):
