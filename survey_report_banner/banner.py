@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.apps import apps
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.db import connections, transaction
@@ -42,7 +43,8 @@ def should_show_banner(request):
 
     The banner shows only when all of these hold:
 
-    1. the page is under the admin site's root (``reverse("admin:index")``);
+    1. the page is under the admin site's root (``reverse("admin:index")``) and is not one of the
+       admin's small pop-up windows (``?_popup=1``, e.g. "add another" or a raw-id lookup);
     2. the user is active, ``is_staff`` and ``is_superuser``;
     3. the site can generate reports (``SURVEY_REPORT_ENABLE``) and the operator has not switched
        the banner off (waffle switch ``survey_report_banner.disable_banner``);
@@ -56,7 +58,7 @@ def should_show_banner(request):
     The switch is read in that query rather than with waffle's ``switch_is_active``, which would
     add a cache read to every superuser admin page and a query whenever waffle's entry is cold.
     """
-    if not is_admin_path(request.path):
+    if not is_admin_path(request.path) or IS_POPUP_VAR in request.GET:
         return False
     user = getattr(request, "user", None)
     if not is_banner_audience(user):

@@ -90,6 +90,8 @@ class TestWhoSeesIt:
         ("/", False),
         ("/administrator/", False),
         ("/survey-report-banner/send/", False),
+        ("/admin/auth/user/add/?_popup=1", False),  # the admin's "add another" pop-up window
+        ("/admin/auth/user/?_to_field=id&_popup=1", False),  # a raw-id lookup pop-up
     ])
     def test_paths(self, superuser, path, expected):
         assert banner.should_show_banner(admin_request(superuser, path)) is expected

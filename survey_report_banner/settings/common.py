@@ -29,7 +29,7 @@ def plugin_settings(settings):
         # Last, so its show_survey_report_banner=False wins should the upstream one come back.
         wanted.append(CONTEXT_PROCESSOR)
     if isinstance(processors, list):
-        processors[:] = wanted  # In place: the Mako engine (and settings.CONTEXT_PROCESSORS) see it.
+        processors[:] = wanted  # In place: the Mako engine, which shares this list, sees it too.
     else:
         # A tuple cannot change in place: give every engine that shared it the new list.
         for other in getattr(settings, "TEMPLATES", []):
