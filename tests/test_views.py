@@ -205,6 +205,23 @@ class TestSend:
         assert response.status_code == 302
         assert "this site has no survey report task" in message_texts(response)[0]
 
+    def test_eager_celery_runs_the_report_inline(self, admin_client, settings):
+        """Devstack-style settings (CELERY_ALWAYS_EAGER): the click generates and sends at once."""
+        from host.receiver import ReportReceiver
+
+        # Celery's Settings cannot be monkeypatched (no plain attribute to restore): set and reset.
+        APP.conf.task_always_eager = True
+        try:
+            with ReportReceiver() as receiver:
+                settings.SURVEY_REPORT_ENDPOINT = receiver.endpoint
+                response = admin_client.post(SEND)
+                assert response.status_code == 302
+                assert len(receiver.wait_for(1, timeout=5)) == 1
+        finally:
+            APP.conf.task_always_eager = False
+        assert SurveyReport.objects.get().state == SURVEY_REPORT_GENERATED
+        assert BANNER not in admin_client.get("/admin/").content.decode()
+
     def test_json_answer(self, admin_client, broker):
         response = admin_client.post(SEND, HTTP_ACCEPT="application/json")
         assert response.status_code == 200
