@@ -2,6 +2,9 @@
 Template context for the banner. Runs on every template render of the LMS (Django and Mako).
 """
 
+import logging
+
+from django.templatetags.static import static
 from django.urls import reverse
 
 from . import api
@@ -10,6 +13,8 @@ from .banner import should_show_banner
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
 # lms/templates/admin/base_site.html. Ours replaces it, so it is always False when we run.
 _UPSTREAM_FLAG = "show_survey_report_banner"
+
+log = logging.getLogger(__name__)
 
 
 def survey_report_banner(request):
@@ -28,6 +33,23 @@ def survey_report_banner(request):
             "dismiss_url": reverse("survey_report_banner:dismiss"),
             "reports_url": api.reports_url(),
             "next": request.get_full_path(),
+            "css_url": _static_url("survey_report_banner/banner.css"),
+            "js_url": _static_url("survey_report_banner/banner.js"),
         },
     }
+
+
+def _static_url(path):
+    """
+    The URL of one of our static files, or None when the static pipeline does not know it.
+
+    With the LMS's manifest storage, a package installed after ``collectstatic`` has no manifest
+    entry and ``{% static %}`` raises: that would turn every admin page into a 500 for superusers.
+    Without its stylesheet and script the banner still works (plain forms), so degrade instead.
+    """
+    try:
+        return static(path)
+    except ValueError:
+        log.warning("%s is not in the static files manifest: run collectstatic", path)
+        return None
 

@@ -20,14 +20,13 @@ LOADER_PATH = "survey_report_banner.template_loader.Loader"
 
 WRAPPER_SOURCE = (
     '{% extends "' + PLATFORM_ALIAS + '" %}'
-    "{% load static %}"
     "{% block extrastyle %}{{ block.super }}"
-    "{% if survey_report_banner %}"
-    '<link rel="stylesheet" href="{% static "survey_report_banner/banner.css" %}">'
+    "{% if survey_report_banner.css_url %}"
+    '<link rel="stylesheet" href="{{ survey_report_banner.css_url }}">'
     "{% endif %}{% endblock %}"
     "{% block extrahead %}{{ block.super }}"
-    "{% if survey_report_banner %}"
-    '<script src="{% static "survey_report_banner/banner.js" %}" defer></script>'
+    "{% if survey_report_banner.js_url %}"
+    '<script src="{{ survey_report_banner.js_url }}" defer></script>'
     "{% endif %}{% endblock %}"
     "{% block messages %}{{ block.super }}"
     '{% include "survey_report_banner/banner.html" %}'

@@ -111,6 +111,24 @@ class TestBannerPage:
         assert '<link rel="stylesheet" href="/static/survey_report_banner/banner.css">' in html
         assert '<script src="/static/survey_report_banner/banner.js" defer></script>' in html
 
+    def test_static_files_missing_from_the_manifest_degrade_not_500(self, admin_client, monkeypatch):
+        """Installed after collectstatic: manifest storage raises; the banner stays usable."""
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        real_url = staticfiles_storage.url
+
+        def manifest_url(name):
+            if name.startswith("survey_report_banner/"):
+                raise ValueError(f"Missing staticfiles manifest entry for '{name}'")
+            return real_url(name)
+
+        monkeypatch.setattr(staticfiles_storage, "url", manifest_url)
+        response = admin_client.get("/admin/")
+        html = response.content.decode()
+        assert response.status_code == 200 and BANNER in html
+        assert "banner.css" not in html and "banner.js" not in html
+        assert '<form method="post" action="/survey-report-banner/send/"' in html
+
     def test_banner_sits_in_the_admin_content_area(self, admin_client):
         html = admin_client.get("/admin/").content.decode()
         assert html.index('id="content-start"') < html.index(BANNER) < html.index('id="content"')
