@@ -40,11 +40,8 @@ def load_report_task():
 
 def dismiss(user):
     """Record that ``user`` dismissed the banner; it stays hidden for them for the threshold window."""
-    dismissal = SurveyReportBannerDismissal.objects.create(user=user)
-    # The post_save receiver invalidates cached decisions; doing it here too keeps this function
-    # correct if it is ever called with signals muted (e.g. inside a fixture loader).
-    banner.invalidate()
-    return dismissal
+    # The post_save receiver (signals.dismissal_changed) makes cached decisions stale.
+    return SurveyReportBannerDismissal.objects.create(user=user)
 
 
 def request_report(user):
@@ -72,7 +69,7 @@ def request_report(user):
                 task_id=F("task_id")
             )
             lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
-            if _is_pending(lock, now):
+            if banner.report_pending(lock.requested_at, now):
                 return RequestOutcome.ALREADY_PENDING
             # A click from a page loaded before the last report went out: it already has its answer.
             if banner.last_sent_report(now) is not None:
@@ -94,11 +91,6 @@ def _ensure_request_row():
         SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
     except IntegrityError:
         pass  # Another process created it between our SELECT and INSERT: that is all we wanted.
-
-
-def _is_pending(lock, now):
-    """Whether an earlier request, or a report it produced, is still on its way."""
-    return banner.report_pending(lock.requested_at, now)
 
 
 def enqueue(task):
