@@ -69,7 +69,7 @@ def send_report(request):
               "Nothing was sent. Please ask your operator to check the survey report settings."),
         ),
     }[outcome]
-    ok = outcome in (api.RequestOutcome.ENQUEUED, api.RequestOutcome.ALREADY_PENDING, api.RequestOutcome.ALREADY_SENT)
+    ok = level != messages.ERROR  # Enqueued, or nothing to do: the report is (being) sent.
     if _wants_json(request):
         return JsonResponse({"status": outcome.value, "message": text}, status=200 if ok else 503)
     if reports_url and ok:
