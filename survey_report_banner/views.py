@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import api, conf
+from . import api, conf, faults
 from .banner import is_banner_audience
 from .toggles import banner_disabled
 
@@ -26,17 +26,33 @@ def _banner_endpoint(view):
     Guard shared by both endpoints: POST only (405), switched off → 404, wrong role → 403.
 
     CSRF is enforced by Django's CsrfViewMiddleware (the views are not exempt), which answers 403.
+    A database or cache failure (tables not migrated yet, cache down) answers with a message.
     """
     @wraps(view)
     @never_cache
     @require_POST
     def wrapper(request):
-        if not conf.survey_report_enabled() or banner_disabled():
-            raise Http404("The survey report banner is turned off on this site.")
         if not is_banner_audience(request.user):
             return HttpResponseForbidden(_("Only active staff superusers can answer the survey report banner."))
-        return view(request)
+        try:
+            if not conf.survey_report_enabled() or banner_disabled():
+                raise Http404("The survey report banner is turned off on this site.")
+            return view(request)
+        except faults.BANNER_FAULTS as exc:
+            faults.warn(f"the {view.__name__} view", exc)
+            return _unavailable(request)
     return wrapper
+
+
+def _unavailable(request):
+    """Answer a click that the database or the cache could not serve: nothing was recorded."""
+    text = _("The survey report banner is not ready on this site: its database tables are missing "
+             "or the cache is unreachable. Nothing was sent or recorded. Please ask your operator "
+             "to run the migrations (./manage.py lms migrate) and check the cache.")
+    if _wants_json(request):
+        return JsonResponse({"status": "unavailable", "message": text}, status=503)
+    messages.error(request, text)
+    return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
 
 @_banner_endpoint
