@@ -31,6 +31,7 @@ from openedx.features.survey_report.models import (
     SURVEY_REPORT_GENERATED,
     SURVEY_REPORT_PROCESSING,
     SurveyReport,
+    SurveyReportUpload,
 )
 from openedx.features.survey_report.tasks import generate_survey_report
 from waffle.models import Switch
@@ -272,6 +273,13 @@ class TestNoStaleBanner:
         assert shows(client) and shows_cached(client)
         report.state = SURVEY_REPORT_GENERATED
         report.save()  # e.g. edited in Django admin
+        assert not shows(client)
+
+    def test_upload_recorded_by_the_admin_action(self, client):
+        """A failed report re-sent with "Send report to external API": its 2xx upload counts as sent."""
+        report = make_report(datetime.now(dt_timezone.utc) - timedelta(days=2), state=SURVEY_REPORT_ERROR)
+        assert shows(client) and shows_cached(client)
+        SurveyReportUpload.objects.create(report=report, status_code=200)
         assert not shows(client)
 
     def test_report_deleted(self, client):
