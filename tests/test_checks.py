@@ -366,6 +366,7 @@ def manage(tmp_path, broken, *args):
     """Run ``python -m django <args>`` on ``host.settings_misconfigured`` with a fresh SQLite file."""
     env = {
         **os.environ,
+        "SRB_DB": "sqlite",  # its own throwaway database, whichever the suite runs on
         "DJANGO_SETTINGS_MODULE": "host.settings_misconfigured",
         "SRB_MISCONFIGURE": broken,
         "SRB_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
