@@ -362,12 +362,12 @@ class TestBannerStaysOff:
 TESTS_DIR = Path(__file__).resolve().parent
 
 
-def manage(tmp_path, broken, *args):
+def manage(tmp_path, broken, *args, settings_module="host.settings_misconfigured"):
     """Run ``python -m django <args>`` on ``host.settings_misconfigured`` with a fresh SQLite file."""
     env = {
         **os.environ,
         "SRB_DB": "sqlite",  # its own throwaway database, whichever the suite runs on
-        "DJANGO_SETTINGS_MODULE": "host.settings_misconfigured",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "SRB_MISCONFIGURE": broken,
         "SRB_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
         "PYTHONPATH": str(TESTS_DIR),
@@ -407,6 +407,12 @@ class TestManagePy:
             'imported: Module "openedx.features.survey_report.tasks" does not define a "no_such_task" '
             "attribute/class"
         )
+
+    def test_the_host_without_the_plugin_is_a_stock_lms(self, tmp_path):
+        """The bench's baseline (``host.settings_without_app``) keeps nothing of the plugin, guard included."""
+        check = manage(tmp_path, "", "check", "--fail-level", "WARNING", settings_module="host.settings_without_app")
+        assert check.returncode == 0, check.stderr
+        assert "System check identified no issues" in check.stdout
 
     @pytest.mark.xfail(strict=True, reason=(
         "survey_report_banner/signals.py connects the report signals by lazy label at import, so a "
