@@ -64,31 +64,7 @@ def send_report(request):
     """Enqueue the survey report task, then go back with a message saying what happened."""
     outcome = api.request_report(request.user)
     reports_url = api.reports_url()
-    level, text = {
-        api.RequestOutcome.ENQUEUED: (
-            messages.SUCCESS,
-            _("Thank you! The survey report is being generated and will be sent in a few minutes. "
-              "You can follow its status in the survey report list."),
-        ),
-        api.RequestOutcome.ALREADY_PENDING: (
-            messages.INFO,
-            _("A survey report is already being generated. You can follow its status in the survey report list."),
-        ),
-        api.RequestOutcome.ALREADY_SENT: (
-            messages.INFO,
-            _("A survey report was already sent recently. You can see it in the survey report list."),
-        ),
-        api.RequestOutcome.BROKER_UNAVAILABLE: (
-            messages.ERROR,
-            _("The survey report could not be requested because the task queue is unreachable. "
-              "Nothing was sent. Please try again later, or ask your operator to check the Celery broker."),
-        ),
-        api.RequestOutcome.TASK_UNAVAILABLE: (
-            messages.ERROR,
-            _("The survey report could not be requested because this site has no survey report task. "
-              "Nothing was sent. Please ask your operator to check the survey report settings."),
-        ),
-    }[outcome]
+    level, text = api.outcome_message(outcome)
     ok = level != messages.ERROR  # Enqueued, or nothing to do: the report is (being) sent.
     if _wants_json(request):
         return JsonResponse({"status": outcome.value, "message": text}, status=200 if ok else 503)

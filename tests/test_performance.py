@@ -329,7 +329,7 @@ class TestNoStaleBanner:
         seen = []
         with self._failing_send(client, seen):
             result = generate_survey_report.apply()  # runs the task here, signals included
-        assert result.failed()
+        assert result.successful()  # upstream's task logs the failure and returns normally
         assert seen == [False, False]  # generated (not yet error) while sending
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
         assert shows(client)
@@ -342,7 +342,7 @@ class TestNoStaleBanner:
         """
         assert shows(client) and shows_cached(client)
         seen = []
-        with self._failing_send(client, seen), pytest.raises(ConnectionError):
+        with self._failing_send(client, seen), pytest.raises(Exception, match="endpoint down"):
             upstream_api.generate_report()
         assert seen == [False, False]
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
