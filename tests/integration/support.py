@@ -48,16 +48,16 @@ class SharedDatabase:
     connection_settings: dict
 
     @classmethod
-    def sqlite(cls, path):
-        """A migrated SQLite file at ``path``."""
+    def sqlite(cls, path, alias="it_sqlite"):
+        """A migrated SQLite file at ``path``, reached by the test process as ``alias``."""
         config = HostConfig(db="sqlite", sqlite_path=str(path))
-        return cls._create("it_sqlite", config, {
+        return cls._create(alias, config, {
             "ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {"timeout": 20},
         })
 
     @classmethod
-    def mariadb(cls, params):
-        """A new, migrated, utf8mb4 MariaDB database (dropped by :meth:`drop`)."""
+    def mariadb(cls, params, alias="it_mysql"):
+        """A new, migrated, utf8mb4 MariaDB database (dropped by :meth:`drop`), reached as ``alias``."""
         import MySQLdb  # pylint: disable=import-outside-toplevel
 
         name = unique_name("srb_it_")
@@ -67,7 +67,7 @@ class SharedDatabase:
         finally:
             server.close()
         config = HostConfig(db="mysql", mysql_name=name)
-        return cls._create("it_mysql", config, {
+        return cls._create(alias, config, {
             "ENGINE": "django.db.backends.mysql", "NAME": name, "USER": params["user"],
             "PASSWORD": params["password"], "HOST": params["host"], "PORT": str(params["port"]),
             "OPTIONS": {"charset": "utf8mb4"},
