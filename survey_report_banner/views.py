@@ -8,7 +8,6 @@ admin message; the banner's small script may instead ask for JSON to avoid a ful
 from functools import wraps
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,10 +37,7 @@ def _banner_endpoint(view):
         try:
             if not conf.survey_report_enabled() or banner_disabled():
                 raise Http404("The survey report banner is turned off on this site.")
-            # A savepoint: should a write fail, the request's own transaction (the LMS runs views
-            # with ATOMIC_REQUESTS) stays usable for the session and the message.
-            with transaction.atomic():
-                return view(request)
+            return view(request)
         except faults.BANNER_FAULTS as exc:
             faults.warn(f"the {view.__name__} view", exc)
             return _unavailable(request)
