@@ -46,9 +46,7 @@ def _banner_endpoint(view):
 
 def _unavailable(request):
     """Answer a click that the database or the cache could not serve: nothing was recorded."""
-    text = _("The survey report banner is not ready on this site: its database tables are missing "
-             "or the cache is unreachable. Nothing was sent or recorded. Please ask your operator "
-             "to run the migrations (./manage.py lms migrate) and check the cache.")
+    text = str(faults.NOT_READY)
     if _wants_json(request):
         return JsonResponse({"status": "unavailable", "message": text}, status=503)
     messages.error(request, text)
