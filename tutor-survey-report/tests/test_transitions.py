@@ -15,7 +15,6 @@ keeps sending); with docker compose the scheduler service is there or not, and
 import ast
 
 import pytest
-
 from test_interactive import PRODUCTION_ANSWERS, QUESTION, lines
 
 SCHEDULER = "survey-report-scheduler"
