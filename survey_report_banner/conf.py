@@ -74,6 +74,16 @@ SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT = "default"
 #   behind after the operator said "no" (Kubernetes never prunes a CronJob) sends nothing.
 SURVEY_REPORT_AUTO_SEND_DEFAULT = True
 
+# .. setting_name: SURVEY_REPORT_SCHEDULED_LEAD_HOURS
+# .. setting_default: 30
+# .. setting_description: How many hours before a survey report falls due a scheduled run
+#   (``send_survey_report_if_due --scheduled``) already sends it: at least the interval between
+#   scheduled runs plus slack for a late start, so that the report always goes out before the
+#   banner would show. The default suits a daily schedule (24 hours plus 6). Values that are not
+#   a number, or are negative, mean the default; values above 336 (14 days) are capped there.
+SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT = 30
+SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX = 14 * 24
+
 
 def _get(name, default):
     return getattr(settings, name, default)
@@ -152,3 +162,16 @@ def guard_generate_endpoint():
     return bool(_get(
         "SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT", SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT_DEFAULT
     ))
+
+
+def scheduled_lead():
+    """How long before a report falls due a scheduled run sends it, as a ``timedelta``."""
+    value = _get("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT)
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        hours = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
+    if not hours >= 0:  # Negative, or NaN.
+        hours = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
+    # A lead close to the threshold itself would send a report on almost every run.
+    return timedelta(hours=min(hours, SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX))

@@ -1,16 +1,23 @@
 """
 Tests of ``manage.py send_survey_report_if_due``: due, not due, and failures as exit codes.
 
-The report task really runs in-process and POSTs to a real HTTP receiver on loopback (the
-``receiver`` fixtures of conftest.py).
+The report task (the host's stand-in for edx-platform's, which like upstream's never raises)
+really runs in-process and POSTs to a real HTTP receiver on loopback (the ``receiver``
+fixtures of conftest.py).
 """
 
+import random
 from datetime import datetime, timedelta, timezone as dt_timezone
 from io import StringIO
 
 import pytest
 import time_machine
+from celery import current_app, shared_task
+from dateutil.relativedelta import relativedelta
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
+from openedx.features.survey_report.api import generate_report
 from openedx.features.survey_report.models import (
     SURVEY_REPORT_ERROR,
     SURVEY_REPORT_GENERATED,
@@ -18,14 +25,17 @@ from openedx.features.survey_report.models import (
     SurveyReport,
 )
 
+from survey_report_banner import banner
+from survey_report_banner.conf import scheduled_lead
+
 NOW = datetime(2026, 11, 25, 3, 17, tzinfo=dt_timezone.utc)
 
 
-def run():
-    """Run the command at NOW; return its output."""
+def run(*args):
+    """Run the command at NOW with ``args``; return its output."""
     out = StringIO()
     with time_machine.travel(NOW, tick=False):
-        call_command("send_survey_report_if_due", stdout=out)
+        call_command("send_survey_report_if_due", *args, stdout=out)
     return out.getvalue()
 
 
@@ -76,8 +86,15 @@ class TestSendIfDue:
         assert len(receiver.wait_for(1, timeout=5)) == 1
 
     def test_endpoint_refuses_exits_non_zero(self, refusing_receiver):
-        with pytest.raises(CommandError, match="The survey report could not be sent"):
+        with pytest.raises(CommandError, match="could not be sent: report .* is in state 'error'"):
             run()
+        assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
+
+    def test_the_stand_in_task_never_raises(self, refusing_receiver):
+        """Like upstream's: a failed POST is logged and left in the row, so only the row can tell."""
+        from openedx.features.survey_report.tasks import generate_survey_report
+        result = generate_survey_report.apply()
+        assert result.successful() and result.result is None
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
 
     def test_endpoint_unreachable_exits_non_zero(self, settings):
@@ -117,3 +134,172 @@ class TestSendIfDue:
         settings.SURVEY_REPORT_BANNER_TASK = "openedx.features.survey_report.tasks.nope"
         with pytest.raises(CommandError, match="cannot be imported"):
             run()
+
+
+@shared_task(name=f"{__name__}.raising_report_task")
+def raising_report_task():
+    """A report task that raises after recording the failure, as edx-platform's did before Redwood."""
+    generate_report()  # Raises: the endpoint refuses.
+
+
+@pytest.mark.django_db
+class TestOutcomeFromTheRow:
+    """The exit code comes from the report row, whatever the task does."""
+
+    @pytest.mark.parametrize("propagates", [False, True])
+    def test_raising_task(self, settings, refusing_receiver, propagates):
+        settings.SURVEY_REPORT_BANNER_TASK = f"{__name__}.raising_report_task"
+        # With eager propagation (a test or devstack setting) apply() itself raises.
+        saved = current_app.conf.task_eager_propagates
+        current_app.conf.task_eager_propagates = propagates
+        err = StringIO()
+        try:
+            with time_machine.travel(NOW, tick=False), pytest.raises(CommandError, match="in state 'error'"):
+                call_command("send_survey_report_if_due", stdout=StringIO(), stderr=err)
+        finally:
+            current_app.conf.task_eager_propagates = saved
+        assert ("The survey report task raised" in err.getvalue()) is propagates
+
+    def test_task_that_creates_no_report(self, settings, receiver):
+        settings.SURVEY_REPORT_BANNER_TASK = f"{__name__}.no_report_task"
+        with pytest.raises(CommandError, match="the task created no report"):
+            run()
+
+
+@shared_task(name=f"{__name__}.no_report_task")
+def no_report_task():
+    """A report task that does nothing at all."""
+
+
+
+
+@pytest.mark.django_db
+class TestScheduledLead:
+    """``--scheduled`` sends a report that falls due before the next run."""
+
+    def test_falls_due_within_the_lead(self, receiver):
+        report_at(NOW - relativedelta(months=6) + timedelta(hours=20))
+        # A person running it by hand: not due yet.
+        assert run().startswith("Not due:")
+        assert receiver.payloads == []
+        # The scheduler: due in 20 hours, and the next run is in 24.
+        assert "A survey report is due" in run("--scheduled")
+        assert len(receiver.wait_for(1, timeout=5)) == 1
+        # Then the new report hides the banner for six months: the next run sends nothing.
+        assert run("--scheduled").startswith("Not due:")
+
+    def test_not_yet_within_the_lead(self, receiver):
+        report_at(datetime(2026, 5, 27, 9, 0, tzinfo=dt_timezone.utc))
+        assert run("--scheduled").strip() == (
+            "Not due: a survey report was sent on 2026-05-27 09:00 UTC; the next one is due after "
+            "2026-11-27 (every 6 months). Scheduled runs send it from 2026-11-26 03:00 UTC."
+        )
+        assert receiver.payloads == []
+
+    def test_lead_is_configurable(self, settings, receiver):
+        report_at(NOW - relativedelta(months=6) + timedelta(hours=20))
+        settings.SURVEY_REPORT_SCHEDULED_LEAD_HOURS = 0
+        assert run("--scheduled").startswith("Not due:")
+        settings.SURVEY_REPORT_SCHEDULED_LEAD_HOURS = 21
+        run("--scheduled")
+        assert len(receiver.wait_for(1, timeout=5)) == 1
+
+    @pytest.mark.parametrize(
+        "value, hours",
+        [(None, 30), (30, 30), ("48", 48), (0, 0), (-1, 30), ("soon", 30), (float("nan"), 30), (10_000, 336)],
+    )
+    def test_lead_setting(self, settings, value, hours):
+        if value is None:
+            del settings.SURVEY_REPORT_SCHEDULED_LEAD_HOURS
+        else:
+            settings.SURVEY_REPORT_SCHEDULED_LEAD_HOURS = value
+        assert scheduled_lead() == timedelta(hours=hours)
+
+
+# A year of a daily scheduler, as the Tutor plugin runs it.
+YEAR_START = datetime(2026, 1, 1, 3, 17, tzinfo=dt_timezone.utc)
+DAYS = 365
+
+
+def _random_walk(seed):
+    """Start times that move a few seconds earlier or later each day, at random."""
+    rng = random.Random(seed)
+    offsets = [0]
+    for _ in range(DAYS):
+        offsets.append(offsets[-1] + rng.choice([-9, -7, -5, -3, -2, 2, 3, 5, 7, 9]))
+    return offsets
+
+
+JITTERS = {
+    "each run 3 s earlier": [-3 * day for day in range(DAYS + 1)],
+    "each run 3 s later": [3 * day for day in range(DAYS + 1)],
+    "random walk": _random_walk(20261128),
+}
+
+
+def simulate_year(settings, superuser, offsets, *command_args):
+    """
+    Run the command once a day for a year, at 03:17 UTC plus ``offsets[day]`` seconds.
+
+    The site sent its last report at the start of the year. The banner's own rule is asked whether
+    the superuser sees the banner every hour (at :17:30), as the admin pages would, through its
+    cache; and right before every run with the cache cleared (the decision straight from the
+    database: a banner left up until the next run cannot hide behind the cache).
+    Return the moments the banner would have shown, and the creation times of the reports sent.
+    """
+    report_at(YEAR_START)
+    runs = [(YEAR_START + timedelta(days=day, seconds=offsets[day]), "run") for day in range(1, DAYS + 1)]
+    hours = [(YEAR_START + timedelta(hours=hour, seconds=30), "hour") for hour in range(DAYS * 24)]
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    banner_shown = []
+    with time_machine.travel(YEAR_START, tick=False) as traveller:
+        for moment, event in sorted(runs + hours):
+            traveller.move_to(moment)
+            if event == "run":
+                for cache in caches.all():
+                    cache.clear()
+            if banner.should_show_banner(request):
+                banner_shown.append(moment)
+            if event == "run":
+                call_command("send_survey_report_if_due", *command_args, stdout=StringIO())
+    sent = list(
+        SurveyReport.objects.filter(state=SURVEY_REPORT_GENERATED, created_at__gt=YEAR_START)
+        .order_by("created_at").values_list("created_at", flat=True)
+    )
+    return banner_shown, sent
+
+
+@pytest.mark.django_db
+class TestAYearOfDailyRuns:
+    """Issue 10: opted-in sites never see the banner, and send exactly one report per window."""
+
+    @pytest.mark.parametrize("jitter", JITTERS)
+    def test_scheduled_runs_never_show_the_banner(self, settings, receiver, superuser, jitter):
+        banner_shown, sent = simulate_year(settings, superuser, JITTERS[jitter], "--scheduled")
+
+        assert banner_shown == []
+        # Two windows in the year (due 1 July and 30 December), one report each...
+        assert len(sent) == 2
+        assert len(receiver.wait_for(2, timeout=5)) == 2
+        previous = YEAR_START
+        for created in sent:
+            # ...each sent before the previous one's six months ran out, and at most one
+            # schedule interval plus slack (the lead) before.
+            assert previous + relativedelta(months=6) - scheduled_lead() <= created
+            assert created < previous + relativedelta(months=6)
+            previous = created
+
+    def test_without_the_lead_the_banner_shows_for_most_of_a_day(self, settings, receiver, superuser):
+        """What issue 10 reproduced: waiting until the report is exactly due."""
+        banner_shown, sent = simulate_year(settings, superuser, JITTERS["each run 3 s earlier"])
+
+        assert len(sent) == 1
+        due = YEAR_START + relativedelta(months=6)
+        hours = [moment for moment in banner_shown if moment.minute == 17 and moment.second == 30]
+        # Every hourly check from the hour the report fell due until the next day's run...
+        assert hours[0] == due + timedelta(seconds=30)
+        assert len(hours) == 24
+        # ...and the fresh check right before that run.
+        assert len(banner_shown) == 25
+        assert sent[0] == banner_shown[-1]

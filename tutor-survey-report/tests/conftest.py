@@ -26,6 +26,11 @@ FAKE_TOOL = textwrap.dedent(
         log.write(json.dumps({{"tool": "{name}", "args": sys.argv[1:]}}) + "\\n")
     if "compose" in sys.argv and "ls" in sys.argv:
         print("[]")
+    # A container run (`docker compose ... run ...`) prints $FAKE_RUN_OUTPUT and
+    # exits with $FAKE_RUN_EXIT, as the command run in the container would.
+    if "compose" in sys.argv and "run" in sys.argv:
+        print(os.environ.get("FAKE_RUN_OUTPUT", ""), end="", flush=True)
+        sys.exit(int(os.environ.get("FAKE_RUN_EXIT", "0")))
     """
 )
 
@@ -63,8 +68,14 @@ class Tutor:
         self.bin_dir = bin_dir
         self.log = log
 
-    def run(self, *args: str, input: str | None = None) -> TutorRun:
-        """Run ``tutor ARGS`` in a fresh process; stdin is ``input`` (no tty)."""
+    def run(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> TutorRun:
+        """Run ``tutor ARGS`` in a fresh process; stdin is ``input`` (no tty).
+
+        ``env`` adds environment variables, e.g. FAKE_RUN_EXIT for the fake docker.
+        """
+        extra_env = env or {}
         self.log.write_text("")
         env = dict(os.environ)
         env.update(
@@ -79,6 +90,7 @@ class Tutor:
         for key in list(env):
             if key.startswith("TUTOR_") and key != "TUTOR_ROOT":
                 del env[key]
+        env.update(extra_env)
         proc = subprocess.run(
             [sys.executable, str(RUN_TUTOR), *args],
             input=input if input is not None else "",

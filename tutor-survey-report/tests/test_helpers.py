@@ -8,6 +8,7 @@ from tutor.exceptions import TutorError
 from tutorsurveyreport.plugin import (
     is_production,
     survey_report_extra_data,
+    survey_report_lead_hours,
     survey_report_months,
 )
 
@@ -77,3 +78,14 @@ def test_months(value, months):
 def test_months_rejects(bad):
     with pytest.raises(TutorError, match="SURVEY_REPORT_CHECK_THRESHOLD"):
         survey_report_months(bad)
+
+
+@pytest.mark.parametrize("value, hours", [(0, 0), (30, 30), ("192", 192), (336, 336)])
+def test_lead_hours(value, hours):
+    assert survey_report_lead_hours(value) == hours
+
+
+@pytest.mark.parametrize("bad", [-1, 337, "a day", True, 1.5, None])
+def test_lead_hours_rejects(bad):
+    with pytest.raises(TutorError, match="SURVEY_REPORT_SCHEDULED_LEAD_HOURS"):
+        survey_report_lead_hours(bad)

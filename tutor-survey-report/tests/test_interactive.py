@@ -127,11 +127,10 @@ def test_local_launch_production_asks(tutor):
         "services"
     ]
     assert "survey-report-scheduler" in services
-    # ...and the init that launch ran leaves the banner on (the default).
-    assert any(
-        "waffle_switch survey_report_banner.disable_banner off --create" in command
-        for command in run.lms_job_commands()
-    )
+    # ...and the init that launch ran leaves the banner's switch alone (the default).
+    commands = run.lms_job_commands()
+    assert any("disable_banner switch is left as it is" in command for command in commands)
+    assert not any("waffle_switch survey_report_banner" in command for command in commands)
 
     # Next launch: not asked again.
     run = tutor.run(
@@ -189,15 +188,16 @@ def test_k8s_launch_is_always_production(tutor):
     assert run.output.count(QUESTION) == 1
     assert tutor.user_config["SURVEY_REPORT_AUTO_SEND"] is True
     (cronjob,) = _cronjobs(tutor)
+    assert cronjob["spec"]["suspend"] is False
     assert "--scheduled" in cronjob["spec"]["jobTemplate"]["spec"]["template"][
         "spec"
     ]["containers"][0]["command"]
-    # The init that launch ran in the cluster includes the banner switch.
-    k8s_tasks = [call for call in run.calls if "k8s_task" in call]
-    assert (
-        "lms",
-        "./manage.py lms waffle_switch survey_report_banner.disable_banner off --create",
-    ) in [(call["k8s_task"], call["command"].strip()) for call in k8s_tasks]
+    # The init that launch ran in the cluster includes the plugin's task,
+    # which leaves the banner's switch alone by default.
+    k8s_tasks = [(call["k8s_task"], call["command"]) for call in run.calls if "k8s_task" in call]
+    (banner_task,) = [task for task in k8s_tasks if "disable_banner" in task[1]]
+    assert banner_task[0] == "lms"
+    assert "waffle_switch" not in banner_task[1]
 
     run = tutor.run("k8s", "launch", input=lines(*answers)).check()
     assert AUTO_SEND_QUESTION not in run.output
@@ -207,7 +207,8 @@ def test_k8s_launch_non_interactive_is_not_asked(tutor):
     run = tutor.run("k8s", "launch", "--non-interactive").check()
     assert AUTO_SEND_QUESTION not in run.output
     assert "SURVEY_REPORT_AUTO_SEND" not in tutor.user_config
-    assert not _cronjobs(tutor)
+    (cronjob,) = _cronjobs(tutor)
+    assert cronjob["spec"]["suspend"] is True
 
 
 def _cronjobs(tutor):

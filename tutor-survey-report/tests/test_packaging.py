@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from tutorsurveyreport.plugin import BANNER_REQUIREMENT
 
 PROJECT = Path(__file__).resolve().parent.parent
 PATCHES = sorted(p.name for p in (PROJECT / "tutorsurveyreport" / "patches").iterdir())
@@ -121,14 +124,33 @@ def test_defaults(tutor):
     expected = {
         "SURVEY_REPORT_AUTO_SEND": "false",
         "SURVEY_REPORT_CRON_SCHEDULE": "17 3 * * *",
-        "SURVEY_REPORT_BANNER_PIP_REQUIREMENT": "survey-report-banner",
+        "SURVEY_REPORT_BANNER_PIP_REQUIREMENT": "survey-report-banner>=0.1.0,<0.2",
         "SURVEY_REPORT_ANONYMOUS": "true",
-        "SURVEY_REPORT_BANNER": "true",
+        "SURVEY_REPORT_BANNER": "null",
         "SURVEY_REPORT_EXTRA_DATA": "{}",
         "SURVEY_REPORT_SEND_RELEASE": "false",
         "SURVEY_REPORT_CHECK_THRESHOLD": "null",
+        "SURVEY_REPORT_SCHEDULED_LEAD_HOURS": "null",
     }
     for key, value in expected.items():
         assert tutor.printvalue(key) == value, key
     # Defaults stay out of config.yml: it only holds what the operator chose.
     assert not [key for key in tutor.user_config if key.startswith("SURVEY_REPORT_")]
+
+
+def test_banner_requirement_admits_this_repository_s_banner_app():
+    """
+    The pinned range holds the survey-report-banner version released with this plugin.
+
+    Bumping the app's version past the range fails here: the plugin's pin
+    (and its rendered settings and command options) must be reviewed with it.
+    """
+    init = (PROJECT.parent / "survey_report_banner" / "__init__.py").read_text()
+    (version,) = re.findall(r'^__version__ = "([^"]+)"$', init, flags=re.MULTILINE)
+    requirement = Requirement(BANNER_REQUIREMENT)
+    assert requirement.name == "survey-report-banner"
+    assert requirement.specifier.contains(version)
+    # A range, not one version, and closed above: a future incompatible
+    # release is never installed into an image built with this plugin.
+    assert not requirement.specifier.contains("1.0.0")
+    assert not any(spec.operator == "==" for spec in requirement.specifier)

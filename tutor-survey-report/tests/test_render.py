@@ -163,7 +163,7 @@ def test_cronjob_when_auto_send(tutor):
     assert labels["app.kubernetes.io/component"] == "cronjob"
     assert labels["app.kubernetes.io/name"] == "survey-report"
     spec = job["spec"]
-    assert "suspend" not in spec
+    assert spec["suspend"] is False
     assert spec["schedule"] == "17 3 * * *"
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec["successfulJobsHistoryLimit"] >= 1
@@ -220,23 +220,32 @@ def test_cronjob_is_applied_by_k8s_start_and_ignored_by_k8s_do(tutor):
     assert "lms-job" in names and "survey-report" not in names
 
 
-def test_cronjob_absent_unless_auto_send(tutor):
-    """No CronJob by default or after "no"; Tutor's own jobs are still there."""
-    assert not cronjobs(tutor)
+def test_cronjob_suspended_unless_auto_send(tutor):
+    """
+    Always rendered, so that `tutor k8s start` updates it; suspended unless "yes".
+
+    A CronJob dropped from the manifests would stay on the cluster, mounting
+    the old hash-suffixed settings ConfigMap that still says True (issue 10).
+    """
+    assert cronjob(tutor)["spec"]["suspend"] is True
     assert tutor_lms_job(tutor)
     tutor.save("SURVEY_REPORT_AUTO_SEND=true")
-    assert cronjob(tutor)["metadata"]["name"] == "survey-report"
+    assert cronjob(tutor)["spec"]["suspend"] is False
     tutor.save("SURVEY_REPORT_AUTO_SEND=false")
-    assert not cronjobs(tutor)
-    assert "CronJob" not in tutor.env_text("k8s", "jobs.yml")
+    job = cronjob(tutor)
+    assert job["spec"]["suspend"] is True
+    # Otherwise the same CronJob, so applying it updates the one on the cluster.
+    (container,) = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert " ".join(container["command"]) == COMMAND
     assert tutor_lms_job(tutor)
 
 
-def test_k8s_start_with_auto_send_off_applies_no_cronjob(tutor):
-    """`tutor k8s start` after "no": the LMS settings it applies say False."""
+def test_k8s_start_with_auto_send_off_applies_a_suspended_cronjob(tutor):
+    """`tutor k8s start` after "no": the CronJob it applies is suspended, the settings say False."""
     tutor.save("SURVEY_REPORT_AUTO_SEND=false")
-    tutor.run("k8s", "start").check()
-    assert not cronjobs(tutor)
+    run = tutor.run("k8s", "start").check()
+    assert any(c.get("tool") == "kubectl" and c["args"][0] == "apply" for c in run.calls)
+    assert cronjob(tutor)["spec"]["suspend"] is True
     _, settings = lms_settings(tutor)
     assert settings["SURVEY_REPORT_AUTO_SEND"] is False
 
@@ -265,6 +274,7 @@ def test_lms_settings_defaults(tutor):
         # Left to edx-platform unless configured.
         assert "SURVEY_REPORT_EXTRA_DATA" not in text
         assert "SURVEY_REPORT_CHECK_THRESHOLD" not in text
+        assert "SURVEY_REPORT_SCHEDULED_LEAD_HOURS" not in text
 
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("false", False)])
@@ -324,12 +334,22 @@ def test_lms_settings_check_threshold(tutor):
     assert settings["SURVEY_REPORT_CHECK_THRESHOLD"] == 3
 
 
+def test_lms_settings_scheduled_lead(tutor):
+    """For a schedule less frequent than daily: e.g. weekly runs, a week plus a day."""
+    tutor.save("SURVEY_REPORT_CRON_SCHEDULE=0 5 * * 1", "SURVEY_REPORT_SCHEDULED_LEAD_HOURS=192")
+    _, settings = lms_settings(tutor)
+    assert settings["SURVEY_REPORT_SCHEDULED_LEAD_HOURS"] == 192
+
+
 @pytest.mark.parametrize(
     "setting, message",
     [
         ("SURVEY_REPORT_CHECK_THRESHOLD=soon", "must be a number of months"),
         ("SURVEY_REPORT_CHECK_THRESHOLD=0", "must be at least 1"),
         ("SURVEY_REPORT_EXTRA_DATA=Acme", "SURVEY_REPORT_EXTRA_DATA must be a mapping"),
+        ("SURVEY_REPORT_SCHEDULED_LEAD_HOURS=-1", "must be a whole number of hours"),
+        ("SURVEY_REPORT_SCHEDULED_LEAD_HOURS=a day", "must be a whole number of hours"),
+        ("SURVEY_REPORT_SCHEDULED_LEAD_HOURS=1000", "from 0 to 336"),
     ],
 )
 def test_bad_settings_fail_with_a_clear_error(tutor, setting, message):
@@ -349,16 +369,30 @@ def test_lms_settings_not_in_cms(tutor):
 ########## Image
 
 
-def test_dockerfile_installs_banner_app(tutor):
+def test_dockerfile_installs_a_compatible_banner_app(tutor):
     dockerfile = tutor.env_text("build", "openedx", "Dockerfile")
-    assert "$PIP_COMMAND install 'survey-report-banner'" in dockerfile
+    assert "$PIP_COMMAND install 'survey-report-banner>=0.1.0,<0.2'" in dockerfile
     # In the python-requirements stage, next to Tutor's own extra requirements.
     stage = dockerfile[
         dockerfile.index("AS python-requirements") : dockerfile.index(
             "AS nodejs-requirements"
         )
     ]
-    assert "install 'survey-report-banner'" in stage
+    assert "install 'survey-report-banner>=0.1.0,<0.2'" in stage
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "survey-report-banner @ git+https://github.com/example/survey-report-banner.git@main",
+        "survey-report-banner @ https://example.org/wheels/survey_report_banner-0.1.0-py3-none-any.whl",
+    ],
+)
+def test_dockerfile_installs_an_unpublished_version(tutor, requirement):
+    """The README's "Installing an unpublished version" examples."""
+    tutor.save(f"SURVEY_REPORT_BANNER_PIP_REQUIREMENT={requirement}")
+    dockerfile = tutor.env_text("build", "openedx", "Dockerfile")
+    assert f"$PIP_COMMAND install '{requirement}'" in dockerfile
 
 
 def test_dockerfile_pip_requirement_is_configurable_and_composes(tutor):
@@ -375,22 +409,44 @@ def test_dockerfile_pip_requirement_is_configurable_and_composes(tutor):
 
 ########## do init
 
+SWITCH_ON = "./manage.py lms waffle_switch survey_report_banner.disable_banner on --create"
+SWITCH_OFF = "./manage.py lms waffle_switch survey_report_banner.disable_banner off --create"
+LEFT_ALONE = (
+    "echo 'survey_report: SURVEY_REPORT_BANNER is not set: "
+    "the survey_report_banner.disable_banner switch is left as it is'"
+)
+
 
 def _init_commands(tutor):
     return tutor.run("local", "do", "init", "--limit", "survey_report").check().lms_job_commands()
 
 
+def test_init_leaves_the_switch_alone_by_default(tutor):
+    """Issue 10: an operator who turned the banner off in Django admin keeps it off."""
+    assert tutor.printvalue("SURVEY_REPORT_BANNER") == "null"
+    (command,) = _init_commands(tutor)
+    assert command == LEFT_ALONE
+    assert "waffle_switch" not in command
+    assert "left as it is" in subprocess.run(
+        ["sh", "-e", "-c", command], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def test_init_turns_banner_switch_on_when_banner_disabled(tutor):
     tutor.save("SURVEY_REPORT_BANNER=false")
-    assert _init_commands(tutor) == [
-        "./manage.py lms waffle_switch survey_report_banner.disable_banner on --create"
-    ]
+    assert _init_commands(tutor) == [SWITCH_ON]
 
 
-def test_init_turns_banner_switch_off_by_default(tutor):
-    assert _init_commands(tutor) == [
-        "./manage.py lms waffle_switch survey_report_banner.disable_banner off --create"
-    ]
+def test_init_turns_banner_switch_off_when_banner_enabled_explicitly(tutor):
+    tutor.save("SURVEY_REPORT_BANNER=true")
+    assert _init_commands(tutor) == [SWITCH_OFF]
+
+
+def test_init_leaves_the_switch_alone_once_unset_again(tutor):
+    tutor.save("SURVEY_REPORT_BANNER=false")
+    tutor.run("config", "save", "--unset", "SURVEY_REPORT_BANNER").check()
+    assert "SURVEY_REPORT_BANNER" not in tutor.user_config
+    assert _init_commands(tutor) == [LEFT_ALONE]
 
 
 def test_init_task_runs_after_tutor_lms_init(tutor):
@@ -409,6 +465,7 @@ def test_init_task_runs_after_tutor_lms_init(tutor):
         if "survey_report_banner.disable_banner" in c
     )
     assert migrate < waffle
+    assert lms_commands[waffle] == LEFT_ALONE
 
 
 ########## disable
@@ -418,7 +475,7 @@ def test_disable_removes_everything(tutor):
     tutor.save("SURVEY_REPORT_AUTO_SEND=true", "SURVEY_REPORT_SEND_RELEASE=true")
     tutor.run("plugins", "disable", "survey_report").check()
     assert SCHEDULER not in compose_prod_services(tutor)
-    assert not [doc for doc in k8s_jobs(tutor) if doc["kind"] == "CronJob"]
+    assert not cronjobs(tutor)
     assert "SURVEY_REPORT" not in tutor.env_text(
         "apps", "openedx", "settings", "lms", "production.py"
     )

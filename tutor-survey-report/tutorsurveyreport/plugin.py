@@ -5,7 +5,8 @@ Asks operators of production platforms, once, whether they want to send
 anonymized usage reports to the Open edX project, and if so schedules
 ``./manage.py lms send_survey_report_if_due`` daily on docker compose
 (``tutor local``) and on Kubernetes (``tutor k8s``). It also installs the
-``survey-report-banner`` Django app into the openedx image and configures it.
+``survey-report-banner`` Django app into the openedx image and configures it,
+and adds ``tutor local|k8s|dev do survey-report`` to send a report now.
 
 Tutor imports this module only when the plugin is enabled, so every hook below
 is active exactly while ``tutor plugins enable survey_report`` is in force.
@@ -27,6 +28,12 @@ AUTO_SEND_QUESTION = (
     "Would you like to send anonymized reports of usage back to the Open edX project?"
 )
 
+#: The survey-report-banner releases this plugin release works with (the
+#: ``send_survey_report_if_due`` options and settings it renders): installed
+#: into the openedx image unless SURVEY_REPORT_BANNER_PIP_REQUIREMENT says
+#: otherwise. Pre-1.0, a minor release may break compatibility.
+BANNER_REQUIREMENT = "survey-report-banner>=0.1.0,<0.2"
+
 #: LMS hosts that Tutor itself uses for platforms that are not in production
 #: (see ``tutor.interactive.ask_questions``), plus the older overhang.io one.
 NON_PRODUCTION_LMS_HOSTS = (
@@ -47,12 +54,14 @@ hooks.Filters.CONFIG_DEFAULTS.add_items(
         # hour keeps the job away from the top-of-the-hour rush.
         ("SURVEY_REPORT_CRON_SCHEDULE", "17 3 * * *"),
         # Installed into the openedx image. Any pip requirement specifier works:
-        # "survey-report-banner==1.2.3", a git URL, a local wheel path...
-        ("SURVEY_REPORT_BANNER_PIP_REQUIREMENT", "survey-report-banner"),
+        # "survey-report-banner==1.2.3", a git URL, a wheel URL...
+        ("SURVEY_REPORT_BANNER_PIP_REQUIREMENT", BANNER_REQUIREMENT),
         # edx-platform's ANONYMOUS_SURVEY_REPORT setting.
         ("SURVEY_REPORT_ANONYMOUS", True),
-        # False turns on the waffle switch that hides the admin banner.
-        ("SURVEY_REPORT_BANNER", True),
+        # The banner's waffle switch, set at each `do init` only when the
+        # operator chose: true shows the banner, false hides it. None (null,
+        # unset) never touches the switch, so one flipped in Django admin stays.
+        ("SURVEY_REPORT_BANNER", None),
         # Extra key/values sent along with each report (edx-platform's
         # SURVEY_REPORT_EXTRA_DATA setting).
         ("SURVEY_REPORT_EXTRA_DATA", {}),
@@ -61,6 +70,11 @@ hooks.Filters.CONFIG_DEFAULTS.add_items(
         # edx-platform's SURVEY_REPORT_CHECK_THRESHOLD (months between reports).
         # None (null) leaves edx-platform's own default (6) untouched.
         ("SURVEY_REPORT_CHECK_THRESHOLD", None),
+        # How many hours before a report falls due the scheduled job sends it:
+        # at least the interval between runs plus slack. None (null) leaves the
+        # app's default (30: daily runs plus 6 hours) untouched; set it when
+        # SURVEY_REPORT_CRON_SCHEDULE runs less often than daily.
+        ("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", None),
     ]
 )
 
@@ -218,10 +232,34 @@ def survey_report_months(value: t.Any) -> int:
     return months
 
 
+def survey_report_lead_hours(value: t.Any) -> int:
+    """
+    Validate SURVEY_REPORT_SCHEDULED_LEAD_HOURS: a whole number of hours, 0 to 336.
+
+    The app caps the lead at 14 days (a longer one would send reports well
+    before they are due) and ignores nonsense: fail the ``tutor config save``
+    instead of letting a typo silently mean the default.
+    """
+    error = (
+        "SURVEY_REPORT_SCHEDULED_LEAD_HOURS must be a whole number of hours "
+        f"from 0 to 336, got {value!r}"
+    )
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise exceptions.TutorError(error)
+    try:
+        hours = int(value)
+    except ValueError as exc:
+        raise exceptions.TutorError(error) from exc
+    if not 0 <= hours <= 336:
+        raise exceptions.TutorError(error)
+    return hours
+
+
 hooks.Filters.ENV_TEMPLATE_FILTERS.add_items(
     [
         ("survey_report_extra_data", survey_report_extra_data),
         ("survey_report_months", survey_report_months),
+        ("survey_report_lead_hours", survey_report_lead_hours),
     ]
 )
 
@@ -247,26 +285,72 @@ hooks.Filters.ENV_PATCHES.add_items(list(_iter_patches()))
 ########################################
 
 # Runs in the lms container during `tutor local|dev|k8s do init` (so during
-# launch too), after Tutor's own lms init task has run the migrations that
-# create waffle's tables. The command is rendered with the config at run time,
-# and it always sets the switch one way or the other, so an operator who flips
-# SURVEY_REPORT_BANNER back to true gets the banner back on the next init.
+# every launch and upgrade too), after Tutor's own lms init task has run the
+# migrations that create waffle's tables. The command is rendered with the
+# config at run time. Only an operator who set SURVEY_REPORT_BANNER gets the
+# switch set, on every init, to match; by default (unset) the task only says
+# so, and a switch flipped in Django admin is never overwritten.
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(
     (
         "lms",
         (
+            "{% if SURVEY_REPORT_BANNER is none %}"
+            "echo 'survey_report: SURVEY_REPORT_BANNER is not set: "
+            "the survey_report_banner.disable_banner switch is left as it is'"
+            "{% else %}"
             "./manage.py lms waffle_switch survey_report_banner.disable_banner "
             "{% if SURVEY_REPORT_BANNER %}off{% else %}on{% endif %} --create"
+            "{% endif %}"
         ),
     )
 )
 
 
+########################################
+# `do survey-report`: send one now
+########################################
+
+
+@click.command(
+    name="survey-report",
+    help=(
+        "Send the Open edX survey report now if it is due "
+        "(no report sent within SURVEY_REPORT_CHECK_THRESHOLD months), or always "
+        "with --force. Fails when the report could not be sent."
+    ),
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send a report even if one was sent recently.",
+)
+def survey_report_command(force: bool) -> t.Iterator[tuple[str, str]]:
+    """
+    ``tutor local|k8s|dev do survey-report [--force]``.
+
+    Tutor runs the command in a one-off lms job container: its output is shown
+    (docker compose) or kept in the Job's logs (Kubernetes), and a non-zero exit
+    (the report could not be sent) makes the ``tutor`` command fail. It runs
+    without ``--scheduled``: a person asking for a report gets one even when
+    automatic sending is off.
+    """
+    command = "./manage.py lms send_survey_report_if_due"
+    if force:
+        command += " --force"
+    yield ("lms", command)
+
+
+hooks.Filters.CLI_DO_COMMANDS.add_item(survey_report_command)
+
+
 __all__ = [
     "AUTO_SEND_QUESTION",
+    "BANNER_REQUIREMENT",
     "PLUGIN_NAME",
     "ask_auto_send",
     "is_production",
+    "survey_report_command",
     "survey_report_extra_data",
+    "survey_report_lead_hours",
     "survey_report_months",
 ]
