@@ -147,3 +147,43 @@ def recent_reports_scanned():
     return max(1, int(_get(
         "SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED", SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT
     )))
+
+
+# .. setting_name: SURVEY_REPORT_EXTRA_DATA
+# .. setting_default: {}
+# .. setting_description: edx-platform's own setting: extra keys and values the operator adds to
+#   every survey report. Read here only to show superusers, in the banner's "What is sent", exactly
+#   what the report will carry.
+SURVEY_REPORT_EXTRA_DATA_DEFAULT = {}
+
+# .. setting_name: LMS_BASE
+# .. setting_default: None (edx-platform always sets it: the LMS's domain)
+# .. setting_description: edx-platform's own setting. Read here only to name, in the banner's
+#   "What is sent", the domain that identifies the report when ``ANONYMOUS_SURVEY_REPORT`` is False.
+
+
+def report_extra_data():
+    """
+    The operator's extra report data (``SURVEY_REPORT_EXTRA_DATA``) as ``(key, value)`` pairs.
+
+    Anything that is not a mapping is what upstream would send as it is: shown as one value.
+    """
+    extra = _get("SURVEY_REPORT_EXTRA_DATA", SURVEY_REPORT_EXTRA_DATA_DEFAULT)
+    if not extra:
+        return []
+    if isinstance(extra, dict):
+        return [(str(key), value) for key, value in extra.items()]
+    return [("", extra)]
+
+
+def report_site_domain():
+    """
+    The domain the report names when it is not anonymous (``LMS_BASE``), or None when it is.
+
+    This follows what edx-platform's report task does, not :func:`anonymous_report` (which serves
+    the system check): the task tests ``ANONYMOUS_SURVEY_REPORT`` for truth, and a settings module
+    without it (edx-platform's default is False) sends the domain.
+    """
+    if _get("ANONYMOUS_SURVEY_REPORT", False):
+        return None
+    return str(_get("LMS_BASE", "") or "")

@@ -1,0 +1,93 @@
+"""
+What became of the last *Send report*: queued, generating, sent or failed.
+
+The banner's script polls this (through ``views.report_status``) after a click, so a superuser sees
+the report arrive, or fail, without leaving the page. It reads the request row the click wrote and
+the report row edx-platform's task creates after it; it never counts anything.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.utils import timezone
+
+from . import conf
+from .models import SurveyReportRequest
+
+# States of edx-platform's SurveyReport.state (openedx/features/survey_report/models.py).
+_PROCESSING = "processing"
+_GENERATED = "generated"
+_ERROR = "error"
+
+
+class ReportState(enum.Enum):
+    """Where the last requested report is, as the banner shows it."""
+
+    NONE = "none"  # Nothing was requested through the banner.
+    QUEUED = "queued"  # Requested; no worker has picked the task up yet.
+    GENERATING = "generating"  # A worker is counting, or posting the report to Axim's endpoint.
+    SENT = "sent"  # The endpoint accepted the report.
+    FAILED = "failed"  # Counting or posting failed, or no worker took the task in time.
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """The state of the last request, when it was requested, and the report row's date if any."""
+
+    state: ReportState
+    requested_at: datetime | None = None
+    created_at: datetime | None = None
+    # True when the request was never picked up within the pending window (a lost task).
+    lost: bool = False
+
+
+def last_request_status(now=None):
+    """
+    The status of the report the last *Send report* asked for (two small queries at most).
+
+    The newest report row created at or after the request is the one the task made. Upstream sets
+    it ``processing`` when it starts, ``generated`` once counted, then POSTs it and records the
+    answer as an upload; a failure moves the row to ``error``. So ``generated`` alone means
+    "counted, being posted": the report is sent once an upload says 2xx. Report models without
+    uploads (older releases, or a configured model) count ``generated`` as sent.
+    """
+    request = SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).first()
+    if request is None or request.requested_at is None:
+        return ReportStatus(ReportState.NONE)
+    requested_at = request.requested_at
+    report_model = apps.get_model(conf.report_model_label())
+    report = (
+        report_model.objects.filter(created_at__gte=requested_at).order_by("-pk").first()
+    )
+    if report is None:
+        now = now or timezone.now()
+        if now - requested_at > conf.pending_window():
+            return ReportStatus(ReportState.FAILED, requested_at, lost=True)
+        return ReportStatus(ReportState.QUEUED, requested_at)
+    return ReportStatus(_state_of(report), requested_at, report.created_at)
+
+
+def _state_of(report):
+    state = getattr(report, "state", _GENERATED)  # Palm's first model had no state: rows were final.
+    if state == _ERROR:
+        return ReportState.FAILED
+    if state == _PROCESSING:
+        return ReportState.GENERATING
+    uploads = _uploads_of(report)
+    if uploads is None:
+        return ReportState.SENT
+    last_upload = uploads.order_by("-pk").first()
+    if last_upload is None:
+        return ReportState.GENERATING
+    return ReportState.SENT if 200 <= last_upload.status_code < 300 else ReportState.FAILED
+
+
+def _uploads_of(report):
+    """The report's uploads (edx-platform's ``SurveyReportUpload``), or None if the model has none."""
+    for relation in report._meta.related_objects:  # pylint: disable=protected-access
+        related = relation.related_model
+        if any(field.name == "status_code" for field in related._meta.get_fields()):  # pylint: disable=protected-access
+            return related.objects.filter(**{relation.field.name: report})
+    return None
