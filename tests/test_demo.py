@@ -78,3 +78,18 @@ class TestManageConfig:
         os.waitpid(gone, 0)
         run_file.write_text(json.dumps({"pid": gone, "redis_url": "redis://127.0.0.1:6379/5", "endpoint": "x"}))
         assert demo.manage_config().cache_url == demo.REDIS
+
+
+def test_a_web_server_whose_picked_port_was_taken_starts_on_another(tmp_path, monkeypatch):
+    """Two integration runs at once: a port taken between free_port() and runserver's bind."""
+    from host import processes  # pylint: disable=import-outside-toplevel
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        taken_port = taken.getsockname()[1]
+        picks = iter([taken_port])
+        real_free_port = processes.free_port
+        monkeypatch.setattr(processes, "free_port", lambda: next(picks, None) or real_free_port())
+        config = processes.HostConfig(sqlite_path=str(tmp_path / "db.sqlite3"))
+        with processes.start_web_server(config, tmp_path, name="web-retry") as server:
+            assert server.url != f"http://127.0.0.1:{taken_port}"
+            assert processes.http_ok(server.url + "/health")
