@@ -13,7 +13,7 @@ from django.utils import translation
 
 BANNER = 'id="survey-report-banner"'
 INTRO = "The Open edX Project relies on the collective strength of its community"
-SHORT = "Help the Open edX project: send a report of aggregated usage data to Axim Collaborative."
+SHORT = "Share aggregated usage data with the Open edX project?"
 
 
 def banner_html(client, path="/admin/", **headers):
