@@ -180,7 +180,9 @@ def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
     expect(retry).to_be_enabled()
     expect(retry).to_be_focused()
     expect(page.get_by_role("button", name="Dismiss")).to_be_visible()
-    expect(page.locator(f"{PROGRESS} li.is-failed")).to_have_count(1)
+    # The report was made, then refused: queued and generating are done, sending failed.
+    expect(page.locator(f"{PROGRESS} li.is-failed")).to_have_text("Sent")
+    expect(page.locator(f"{PROGRESS} li.is-done")).to_have_count(2)
     assert db.objects("report").get().state == "error"
     capture(page, "banner-failed.png")
 

@@ -117,9 +117,17 @@
     this.banner.classList.remove("is-sending");
   };
 
-  Progress.prototype.failed = function (message) {
-    var current = this.steps.querySelector('[aria-current="step"]');
-    if (current) { current.classList.add("is-failed"); }
+  Progress.prototype.failed = function (message, step) {
+    // The step that failed: "sent" once a worker made the report, else "queued" (never picked up,
+    // or the click itself failed). The steps before it are done.
+    var failedAt = STEPS.indexOf(step || "queued");
+    var items = this.steps.querySelectorAll("li");
+    for (var i = 0; i < items.length; i += 1) {
+      var index = STEPS.indexOf(items[i].getAttribute("data-step"));
+      items[i].classList.toggle("is-done", index < failedAt);
+      items[i].classList.toggle("is-failed", index === failedAt);
+      items[i].removeAttribute("aria-current");
+    }
     this.say(message, true);
     this.stopWaiting();
     var hadFocus = document.activeElement === document.body || document.activeElement === this.button;
@@ -164,7 +172,7 @@
         if (data.state === "sent") {
           self.sent(data.message);
         } else if (data.state === "failed") {
-          self.failed(data.message);
+          self.failed(data.message, data.created_at ? "sent" : "queued");
         } else {
           if (STEPS.indexOf(data.state) >= 0) { self.show(data.state); }
           self.say(data.message, false);
