@@ -13,7 +13,7 @@ import pytest
 
 from host.processes import REPO_DIR
 
-from .support import PASSWORD, wait_until
+from .support import PASSWORD
 
 pytestmark = pytest.mark.browser
 
