@@ -414,3 +414,24 @@ def test_a_click_after_the_switch_was_turned_on_lands_back_with_a_message(open_p
     assert "Not Found" not in page.content()
     assert redis_stack.receiver.payloads == []
     assert redis_stack.database.request_row() is None
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_compact_banner_fits_a_narrow_screen(open_page, redis_stack, language):
+    """390 px wide, in English and in (longer) Spanish: nothing overflows; the buttons stay usable."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("admin")
+    page = log_in(open_page(viewport=NARROW, locale=language), "admin")
+    page.goto("/admin/auth/user/")
+    banner = page.locator(BANNER)
+    expect(banner).to_be_visible()
+    overflow = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '#survey-report-banner, #survey-report-banner *')].map(el => el.getBoundingClientRect().right))
+        - window.innerWidth""")
+    assert overflow <= 0, f"the compact banner overflows by {overflow}px"
+    buttons = banner.locator("button")
+    expect(buttons).to_have_count(2)
+    for index in range(2):
+        box = buttons.nth(index).bounding_box()
+        assert box["height"] >= 36 and box["width"] > 200, box  # Full-width targets on a phone.
