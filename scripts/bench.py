@@ -168,8 +168,8 @@ class WorkerHost:
 
     def _cold(self):
         if self.with_app:
-            from survey_report_banner import banner  # pylint: disable=import-outside-toplevel
-            banner.invalidate()
+            from survey_report_banner import caching  # pylint: disable=import-outside-toplevel
+            caching.invalidate()
 
     def page(self, role, path, cold, n):
         """Time ``n`` GETs; count the queries of one more (untimed)."""

@@ -7,13 +7,15 @@ Views stay thin; these functions hold the rules and are reused by the management
 import enum
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError
 
-from . import banner, conf
+from . import conf, reports
+from .caching import invalidate
 from .models import SurveyReportBannerDismissal, SurveyReportRequest
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def load_report_task():
 
 def dismiss(user):
     """Record that ``user`` dismissed the banner; it stays hidden for them for the threshold window."""
-    # The post_save receiver (signals.dismissal_changed) makes cached decisions stale.
+    # The post_save receiver (signals.changed) makes cached decisions stale.
     return SurveyReportBannerDismissal.objects.create(user=user)
 
 
@@ -59,7 +61,8 @@ def request_report(user):
         return RequestOutcome.TASK_UNAVAILABLE
 
     now = timezone.now()
-    _ensure_request_row()
+    # get_or_create already copes with a concurrent INSERT (it catches the IntegrityError).
+    SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
     try:
         with transaction.atomic():
             # An UPDATE first takes the write lock on every backend (row lock on MySQL/PostgreSQL,
@@ -69,10 +72,10 @@ def request_report(user):
                 task_id=F("task_id")
             )
             lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
-            if banner.report_pending(lock.requested_at, now):
+            if reports.report_pending(lock.requested_at, now):
                 return RequestOutcome.ALREADY_PENDING
             # A click from a page loaded before the last report went out: it already has its answer.
-            if banner.last_sent_report(now) is not None:
+            if reports.last_sent_report(now) is not None:
                 return RequestOutcome.ALREADY_SENT
             result = enqueue(task)
             lock.requested_at = now
@@ -81,16 +84,9 @@ def request_report(user):
             lock.save()
     except BrokerUnavailable:
         return RequestOutcome.BROKER_UNAVAILABLE
-    banner.invalidate()
+    invalidate()
     log.info("Survey report requested by user %s (task %s)", user.pk, lock.task_id)
     return RequestOutcome.ENQUEUED
-
-
-def _ensure_request_row():
-    try:
-        SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
-    except IntegrityError:
-        pass  # Another process created it between our SELECT and INSERT: that is all we wanted.
 
 
 def enqueue(task):
@@ -114,6 +110,10 @@ def enqueue(task):
     elif driver == "amqp":
         options.update(read_timeout=timeout, write_timeout=timeout)
     connection.transport_options = options
+    # What the broker's client raises when it cannot take the message: kombu's OperationalError
+    # (connection retries exhausted), the transport's own connection and channel errors (redis-py,
+    # py-amqp) and socket errors. Anything else is a bug that must not pass for an outage.
+    broker_errors = (OperationalError, OSError, *connection.connection_errors, *connection.channel_errors)
     try:
         with connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=timeout)
@@ -122,9 +122,7 @@ def enqueue(task):
                 retry=True,
                 retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
             )
-    except Exception as exc:  # pylint: disable=broad-except
-        # kombu raises transport-specific errors (OperationalError, ConnectionRefusedError,
-        # socket.timeout, redis errors...). Whatever the cause, the report was not requested.
+    except broker_errors as exc:
         log.warning("Could not enqueue the survey report task: %s", exc, exc_info=True)
         raise BrokerUnavailable(str(exc)) from exc
 

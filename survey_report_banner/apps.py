@@ -40,3 +40,5 @@ class SurveyReportBannerConfig(AppConfig):
     def ready(self):
         """Connect the cache-invalidation receivers and register the system checks."""
         from . import checks, signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+
+        signals.connect()

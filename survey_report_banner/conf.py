@@ -55,8 +55,9 @@ SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT = 3.0
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_TIMEOUT
 # .. setting_default: 300
 # .. setting_description: Upper bound, in seconds, on how long a superuser's banner decision is
-#   kept in Django's cache. Every event that can change it also invalidates it at once; this
-#   bound only limits the cost of an event nobody could observe (e.g. a row edited in SQL).
+#   kept in Django's cache. Every event that can change it (a send, a dismissal, a report row or
+#   upload) also invalidates it at once; the passing of time (the threshold running out) is seen
+#   within this many seconds.
 SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT = 300
 
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_ALIAS
@@ -64,13 +65,6 @@ SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT = 300
 # .. setting_description: Which of ``CACHES`` holds the banner decisions. In production it must
 #   be shared by the web processes and the Celery workers (memcached or Redis, as the LMS uses).
 SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT = "default"
-
-# .. setting_name: SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED
-# .. setting_default: 100
-# .. setting_description: How many of the newest survey report rows (by primary key) the banner
-#   decision looks at. edx-platform's report table has no index on ``created_at``; bounding the
-#   scan by primary key keeps the decision's cost flat however large the table grows.
-SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT = 100
 
 
 # .. setting_name: SURVEY_REPORT_AUTO_SEND
@@ -140,13 +134,6 @@ def cache_alias():
 def anonymous_report():
     """Whether edx-platform sends the report under a random id rather than ``LMS_BASE``."""
     return _get("ANONYMOUS_SURVEY_REPORT", True) is not False
-
-
-def recent_reports_scanned():
-    """How many of the newest report rows the decision inspects."""
-    return max(1, int(_get(
-        "SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED", SURVEY_REPORT_BANNER_RECENT_REPORTS_SCANNED_DEFAULT
-    )))
 
 
 # .. setting_name: SURVEY_REPORT_EXTRA_DATA

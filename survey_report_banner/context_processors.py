@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from . import api, conf
-from .banner import should_show_banner
+from .banner import decide
 
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
 # lms/templates/admin/base_site.html. Ours replaces it, so it is always False when we run.
@@ -22,9 +22,10 @@ def survey_report_banner(request):
     Add ``survey_report_banner`` (the banner's data, or None) and silence the upstream banner.
 
     Returns at once, without touching the cache or the database, for every request that is not
-    a superuser on an admin page (see :func:`survey_report_banner.banner.should_show_banner`).
+    a superuser on an admin page (see :func:`survey_report_banner.banner.decide`).
     """
-    if request is None or not should_show_banner(request):
+    decision = decide(request) if request is not None else None
+    if decision is None or not decision.show:
         return {_UPSTREAM_FLAG: False, "survey_report_banner": None}
     return {
         _UPSTREAM_FLAG: False,
@@ -40,6 +41,8 @@ def survey_report_banner(request):
             "site_domain": conf.report_site_domain(),
             "reports_url": api.reports_url(),
             "next": request.get_full_path(),
+            # The last attempt within the window failed (the POST to the project did not go through).
+            "last_error_at": decision.last_error_at,
             "css_url": _static_url("survey_report_banner/banner.css"),
             "js_url": _static_url("survey_report_banner/banner.js"),
         },

@@ -10,16 +10,10 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.utils import timezone
 
-from . import conf
+from . import conf, reports
 from .models import SurveyReportRequest
-
-# States of edx-platform's SurveyReport.state (openedx/features/survey_report/models.py).
-_PROCESSING = "processing"
-_GENERATED = "generated"
-_ERROR = "error"
 
 
 class ReportState(enum.Enum):
@@ -45,22 +39,20 @@ class ReportStatus:
 
 def last_request_status(now=None):
     """
-    The status of the report the last *Send report* asked for (two small queries at most).
+    The status of the report the last *Send report* asked for (three small queries at most).
 
     The newest report row created at or after the request is the one the task made. Upstream sets
     it ``processing`` when it starts, ``generated`` once counted, then POSTs it and records the
     answer as an upload; a failure moves the row to ``error``. So ``generated`` alone means
-    "counted, being posted": the report is sent once an upload says 2xx. Report models without
+    "counted, being posted": the report is sent once an upload says 2xx (a 2xx upload counts even
+    on an ``error`` row: upstream's admin action can deliver a report again). Report models without
     uploads (older releases, or a configured model) count ``generated`` as sent.
     """
     request = SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).first()
     if request is None or request.requested_at is None:
         return ReportStatus(ReportState.NONE)
     requested_at = request.requested_at
-    report_model = apps.get_model(conf.report_model_label())
-    report = (
-        report_model.objects.filter(created_at__gte=requested_at).order_by("-pk").first()
-    )
+    report = reports.report_model().objects.filter(created_at__gte=requested_at).order_by("-pk").first()
     if report is None:
         now = now or timezone.now()
         if now - requested_at > conf.pending_window():
@@ -70,24 +62,23 @@ def last_request_status(now=None):
 
 
 def _state_of(report):
-    state = getattr(report, "state", _GENERATED)  # Palm's first model had no state: rows were final.
-    if state == _ERROR:
-        return ReportState.FAILED
-    if state == _PROCESSING:
-        return ReportState.GENERATING
-    uploads = _uploads_of(report)
-    if uploads is None:
+    codes = _upload_codes(report)  # Newest first; None when the model has no uploads.
+    if codes and any(200 <= code < 300 for code in codes):
         return ReportState.SENT
-    last_upload = uploads.order_by("-pk").first()
-    if last_upload is None:
+    state = getattr(report, "state", reports.REPORT_GENERATED)  # Palm's first model: rows were final.
+    if state == reports.REPORT_ERROR:
+        return ReportState.FAILED
+    if state == reports.REPORT_PROCESSING:
         return ReportState.GENERATING
-    return ReportState.SENT if 200 <= last_upload.status_code < 300 else ReportState.FAILED
+    if codes is None:
+        return ReportState.SENT
+    return ReportState.FAILED if codes else ReportState.GENERATING
 
 
-def _uploads_of(report):
-    """The report's uploads (edx-platform's ``SurveyReportUpload``), or None if the model has none."""
-    for relation in report._meta.related_objects:  # pylint: disable=protected-access
-        related = relation.related_model
-        if any(field.name == "status_code" for field in related._meta.get_fields()):  # pylint: disable=protected-access
-            return related.objects.filter(**{relation.field.name: report})
-    return None
+def _upload_codes(report):
+    """HTTP statuses of the report's uploads (edx-platform's ``SurveyReportUpload``), newest first."""
+    fields = {field.name for field in report._meta.get_fields()}  # pylint: disable=protected-access
+    if reports.UPLOADS not in fields:
+        return None
+    uploads = getattr(report, f"{reports.UPLOADS}_set")
+    return list(uploads.order_by("-pk").values_list("status_code", flat=True))

@@ -9,6 +9,11 @@ recurses until ``RecursionError``. This loader, placed first by ``plugin_setting
 returns whatever ``admin/base_site.html`` the remaining loaders find (the platform's, a theme's,
 or Django's). No template extends its own name, so nothing depends on ``skip``.
 See docs/decisions/0001-admin-template-override.rst.
+
+The LMS lists its loaders explicitly, so Django does not wrap them in its cached loader and every
+render compiles its templates again. This loader keeps the templates it owns (the wrapper and our
+``survey_report_banner/...`` templates, found through the other loaders so that themes still win)
+compiled, as Django's cached loader would; the platform's own page is left to the platform.
 """
 
 from django.template import Origin, Template, TemplateDoesNotExist
@@ -29,13 +34,23 @@ WRAPPER_SOURCE = (
     '<script src="{{ survey_report_banner.js_url }}" defer></script>'
     "{% endif %}{% endblock %}"
     "{% block messages %}{{ block.super }}"
-    '{% include "survey_report_banner/banner.html" %}'
+    '{% if survey_report_banner %}{% include "survey_report_banner/banner.html" %}{% endif %}'
     "{% endblock %}"
 )
+OWN_TEMPLATES_PREFIX = "survey_report_banner/"
 
 
 class Loader(BaseLoader):
     """Serve ``admin/base_site.html`` as the banner wrapper, and its alias as the platform's page."""
+
+    def __init__(self, engine):
+        """Start with no compiled templates; they are compiled on first use."""
+        super().__init__(engine)
+        self._compiled = {}
+
+    def reset(self):
+        """Forget compiled templates (Django's autoreloader calls this when a template changes)."""
+        self._compiled.clear()
 
     def get_template_sources(self, template_name):
         """Yield an origin only for the two names this loader owns."""
@@ -68,19 +83,29 @@ class Loader(BaseLoader):
         this one, in order, so themes and the platform's ``lms/templates`` keep their precedence.
         """
         if template_name == PLATFORM_ALIAS:
-            tried = []
-            for loader in self._other_loaders():
-                try:
-                    return loader.get_template(ADMIN_BASE_SITE, skip=skip)
-                except TemplateDoesNotExist as exc:
-                    tried.extend(getattr(exc, "tried", []))
-            raise TemplateDoesNotExist(ADMIN_BASE_SITE, tried=tried)
+            return self._from_other_loaders(ADMIN_BASE_SITE, skip)
         if template_name == ADMIN_BASE_SITE:
             origin = next(self.get_template_sources(template_name))
             if skip and origin in skip:
                 raise TemplateDoesNotExist(template_name, tried=[(origin, "Skipped to avoid recursion")])
-            return Template(self.get_contents(origin), origin, template_name, self.engine)
+            if template_name not in self._compiled:
+                self._compiled[template_name] = Template(self.get_contents(origin), origin, template_name, self.engine)
+            return self._compiled[template_name]
+        if template_name.startswith(OWN_TEMPLATES_PREFIX) and not skip:
+            if template_name not in self._compiled:
+                self._compiled[template_name] = self._from_other_loaders(template_name)
+            return self._compiled[template_name]
         raise TemplateDoesNotExist(template_name)
+
+    def _from_other_loaders(self, template_name, skip=None):
+        """The first of the other loaders' ``template_name``, as Django's engine would find it."""
+        tried = []
+        for loader in self._other_loaders():
+            try:
+                return loader.get_template(template_name, skip=skip)
+            except TemplateDoesNotExist as exc:
+                tried.extend(getattr(exc, "tried", []))
+        raise TemplateDoesNotExist(template_name, tried=tried)
 
     def _other_loaders(self):
         """The engine's loaders without this one (looking inside Django's cached loader too)."""

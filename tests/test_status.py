@@ -65,9 +65,11 @@ class TestLastRequestStatus:
         (SURVEY_REPORT_GENERATED, (), ReportState.GENERATING),
         (SURVEY_REPORT_GENERATED, (201,), ReportState.SENT),
         (SURVEY_REPORT_GENERATED, (500, 200), ReportState.SENT),
-        (SURVEY_REPORT_GENERATED, (200, 503), ReportState.FAILED),
+        (SURVEY_REPORT_GENERATED, (503,), ReportState.FAILED),
+        (SURVEY_REPORT_GENERATED, (200, 503), ReportState.SENT),  # Any 2xx upload: it arrived.
         (SURVEY_REPORT_ERROR, (), ReportState.FAILED),
         (SURVEY_REPORT_ERROR, (502,), ReportState.FAILED),
+        (SURVEY_REPORT_ERROR, (502, 200), ReportState.SENT),  # Delivered again from upstream's admin.
     ])
     def test_report_row_decides(self, state, uploads, expected):
         requested()

@@ -348,5 +348,5 @@ class TestRequestHygiene:
 
     @pytest.mark.parametrize("role", ["anonymous", "staff", "superuser_without_staff", "inactive_staff_superuser"])
     @pytest.mark.parametrize("url", [SEND, DISMISS])
-    def test_switch_on_is_still_404_for_everyone_else(self, switch_on, role, url):
-        assert client_for(role).post(url).status_code == 404
+    def test_switch_on_is_still_403_for_everyone_else(self, switch_on, role, url):
+        assert client_for(role).post(url).status_code == 403

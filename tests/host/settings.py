@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS.extend(get_plugin_apps(LMS))
 
 MIDDLEWARE = [
+    # As the LMS: edx-toggles memoises switches per request in this cache.
+    "edx_django_utils.cache.middleware.RequestCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

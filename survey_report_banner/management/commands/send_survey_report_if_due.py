@@ -7,10 +7,11 @@ half-year. It runs edx-platform's own report task in this process (not through t
 exit code tells the scheduler whether the report really went out.
 """
 
+from dateutil.relativedelta import relativedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from survey_report_banner import api, banner, conf
+from survey_report_banner import api, conf, reports
 
 
 class Command(BaseCommand):
@@ -42,16 +43,16 @@ class Command(BaseCommand):
             return
         now = timezone.now()
         months = conf.threshold_months()
-        Report = banner.report_model()  # pylint: disable=invalid-name
-        last_sent = banner.last_sent_report(now)
+        Report = reports.report_model()  # pylint: disable=invalid-name
+        last_sent = reports.last_sent_report(now)
         if last_sent is not None and not options["force"]:
-            due = banner.months_after(last_sent.created_at, months)
+            due = last_sent.created_at + relativedelta(months=months)
             self.stdout.write(
                 f"Not due: a survey report was sent on {last_sent.created_at:%Y-%m-%d %H:%M %Z}; "
                 f"the next one is due after {due:%Y-%m-%d} (every {months} months)."
             )
             return
-        if banner.report_pending(None, now) and not options["force"]:
+        if reports.report_pending(None, now) and not options["force"]:
             self.stdout.write("Not sending: a survey report is being generated right now.")
             return
 
@@ -64,8 +65,8 @@ class Command(BaseCommand):
         self.stdout.write("A survey report is due: generating and sending it now...")
         result = task.apply()  # In this process: the exit code must reflect the outcome.
         report = Report.objects.filter(pk__gt=newest_before).order_by("-pk").first()
-        state = getattr(report, "state", banner.REPORT_GENERATED) if report else None
-        if result.failed() or report is None or state != banner.REPORT_GENERATED:
+        state = getattr(report, "state", reports.REPORT_GENERATED) if report else None
+        if result.failed() or report is None or state != reports.REPORT_GENERATED:
             reason = result.result if result.failed() else f"report state is {state!r}"
             raise CommandError(f"The survey report could not be sent: {reason}")
         self.stdout.write(self.style.SUCCESS(f"Survey report {report.pk} generated and sent."))
