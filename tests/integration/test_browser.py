@@ -13,7 +13,7 @@ import pytest
 
 from host.processes import REPO_DIR
 
-from .support import PASSWORD
+from .support import PASSWORD, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -435,3 +435,31 @@ def test_compact_banner_fits_a_narrow_screen(open_page, redis_stack, language):
     for index in range(2):
         box = buttons.nth(index).bounding_box()
         assert box["height"] >= 36 and box["width"] > 200, box  # Full-width targets on a phone.
+
+
+def test_after_a_failed_report_the_banner_says_so_with_its_date(open_page, redis_stack):
+    """The endpoint refused the last report: every admin page says so, first, with the date."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    db = redis_stack.database
+    db.create_user("dana")
+    redis_stack.receiver.status = 500
+    page = log_in(open_page(java_script_enabled=False), "dana")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send report").click()
+    report = wait_until(lambda: db.objects("report").filter(state="error").first(), 30, message="report in error")
+    redis_stack.wait_until_workers_idle()
+
+    for path in ("/admin/", "/admin/auth/user/"):
+        page.goto(path)
+        notice = page.locator(f"{BANNER} [data-survey-report-error]")
+        expect(notice).to_contain_text("The last survey report, on ")
+        expect(notice).to_contain_text(f" {report.created_at.day}, {report.created_at.year}, ")  # Its date (UTC).
+        expect(notice).to_contain_text("could not be sent. You can try again.")
+        # Said first, before the invitation and the buttons.
+        assert page.evaluate("""() => {
+          const banner = document.querySelector('#survey-report-banner');
+          return banner.firstElementChild.matches('[data-survey-report-error]');
+        }""")
+        expect(page.get_by_role("button", name="Send report")).to_be_visible()
+    capture(page, "banner-failure-notice.png")
