@@ -5,6 +5,7 @@ Settings are read at call time (never at import) so that ``override_settings`` i
 late changes by ``plugin_settings`` or the LMS production settings are always honoured.
 """
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,7 +19,8 @@ SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT = 6
 # .. setting_name: SURVEY_REPORT_ENABLE
 # .. setting_default: True
 # .. setting_description: edx-platform's own setting. When False the site cannot generate
-#   survey reports, so the banner never shows and its buttons answer 404.
+#   survey reports, so the banner never shows; a click on a banner loaded earlier goes back to
+#   the admin page with a message.
 SURVEY_REPORT_ENABLE_DEFAULT = True
 
 # .. setting_name: ANONYMOUS_SURVEY_REPORT
@@ -151,7 +153,7 @@ SURVEY_REPORT_EXTRA_DATA_DEFAULT = {}
 
 def report_extra_data():
     """
-    The operator's extra report data (``SURVEY_REPORT_EXTRA_DATA``) as ``(key, value)`` pairs.
+    The operator's extra report data (``SURVEY_REPORT_EXTRA_DATA``) as ``(key, JSON value)`` pairs.
 
     Anything that is not a mapping is what upstream would send as it is: shown as one value.
     """
@@ -159,8 +161,13 @@ def report_extra_data():
     if not extra:
         return []
     if isinstance(extra, dict):
-        return [(str(key), value) for key, value in extra.items()]
-    return [("", extra)]
+        return [(str(key), _as_sent(value)) for key, value in extra.items()]
+    return [("", _as_sent(extra))]
+
+
+def _as_sent(value):
+    # The report carries extra data as JSON: show each value as it will travel.
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def report_site_domain():

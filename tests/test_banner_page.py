@@ -79,8 +79,9 @@ class TestWhatIsSent:
         for count in ("courses offered", "recently active learners (last 4 weeks)", "registered learners",
                       "active enrollments", "generated certificates"):
             assert count in text
-        assert "Extra data set by your operator (SURVEY_REPORT_EXTRA_DATA): release : Ulmo" in text
-        assert "<code>&lt;b&gt;tag&lt;/b&gt;</code>: <code>[&#x27;a&#x27;, 1]</code>" in disclosure  # escaped
+        # Each value as the report carries it (JSON), escaped.
+        assert "Extra data set by your operator (SURVEY_REPORT_EXTRA_DATA): release : &quot;Ulmo&quot;" in text
+        assert "<code>&lt;b&gt;tag&lt;/b&gt;</code>: <code>[&quot;a&quot;, 1]</code>" in disclosure
         assert "The identifier: a random ID, not your site's name." in text.replace("&#x27;", "'")
 
     def test_no_extra_data(self, admin_client):
@@ -140,3 +141,40 @@ class TestFailureNotice:
     def test_notice_in_spanish(self):
         html = self.render("es", last_error_at=datetime(2026, 11, 2, 9, 30, tzinfo=dt_timezone.utc))
         assert "El último informe de encuesta, del 2 de noviembre de 2026" in text_of(html)
+
+
+class TestDisclosureSettings:
+    """survey_report_banner.conf's readers behind "What is sent"."""
+
+    @pytest.mark.parametrize("extra, expected", [
+        ({}, []),
+        (None, []),
+        ({"release": "Ulmo", "pods": 3}, [("release", '"Ulmo"'), ("pods", "3")]),
+        (["not", "a mapping"], [("", '["not", "a mapping"]')]),
+        ({"año": "ñ"}, [("año", '"ñ"')]),
+    ])
+    def test_extra_data_as_sent(self, settings, extra, expected):
+        from survey_report_banner import conf  # pylint: disable=import-outside-toplevel
+
+        settings.SURVEY_REPORT_EXTRA_DATA = extra
+        assert conf.report_extra_data() == expected
+
+    @pytest.mark.parametrize("anonymous, lms_base, expected", [
+        (True, "learn.example.org", None),
+        (1, "learn.example.org", None),  # Upstream tests the setting for truth.
+        (False, "learn.example.org", "learn.example.org"),
+        (False, None, ""),
+    ])
+    def test_site_domain(self, settings, anonymous, lms_base, expected):
+        from survey_report_banner import conf  # pylint: disable=import-outside-toplevel
+
+        settings.ANONYMOUS_SURVEY_REPORT = anonymous
+        settings.LMS_BASE = lms_base
+        assert conf.report_site_domain() == expected
+
+    @pytest.mark.django_db
+    def test_empty_lms_base_still_says_the_report_is_not_anonymous(self, admin_client, settings):
+        settings.ANONYMOUS_SURVEY_REPORT = False
+        settings.LMS_BASE = ""
+        html = banner_html(admin_client)
+        assert "your site's domain, <strong>LMS_BASE</strong>. This report is not anonymous" in html
