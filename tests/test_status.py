@@ -161,3 +161,26 @@ class TestStatusEndpoint:
         client.post("/survey-report-banner/send/", HTTP_ACCEPT="application/json")
         assert broker() == ["openedx.features.survey_report.tasks.generate_survey_report"]
         assert client.get(STATUS).json()["state"] == "queued"
+
+
+@pytest.mark.django_db
+def test_report_models_without_uploads_count_generated_as_sent(monkeypatch):
+    """Older releases (or a configured model) have no upload rows: ``generated`` is final."""
+    monkeypatch.setattr("survey_report_banner.reports.UPLOADS", "no_such_relation")
+    requested()
+    report(SURVEY_REPORT_GENERATED)
+    assert last_request_status().state is ReportState.SENT
+
+
+@pytest.mark.django_db
+def test_database_fault_answers_json_503(admin_client, monkeypatch):
+    """Tables missing (installed before ``migrate``): the script gets JSON and keeps polling."""
+    from django.db import ProgrammingError  # pylint: disable=import-outside-toplevel
+
+    def broken(now=None):
+        raise ProgrammingError("no such table: survey_report_banner_surveyreportrequest")
+
+    monkeypatch.setattr("survey_report_banner.status.last_request_status", broken)
+    response = admin_client.get(STATUS)
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
