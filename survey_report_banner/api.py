@@ -7,11 +7,13 @@ Views stay thin; these functions hold the rules and are reused by the management
 import enum
 import logging
 
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from . import conf, reports
@@ -87,6 +89,40 @@ def request_report(user):
     invalidate()
     log.info("Survey report requested by user %s (task %s)", user.pk, lock.task_id)
     return RequestOutcome.ENQUEUED
+
+
+def outcome_message(outcome):
+    """
+    The Django admin message, ``(level, text)``, telling a superuser what their request did.
+
+    Shared by *Send report* and the guarded "Generate Report" button of the report list, so both
+    say the same thing for the same outcome.
+    """
+    return {
+        RequestOutcome.ENQUEUED: (
+            messages.SUCCESS,
+            _("Thank you! The survey report is being generated and will be sent in a few minutes. "
+              "You can follow its status in the survey report list."),
+        ),
+        RequestOutcome.ALREADY_PENDING: (
+            messages.INFO,
+            _("A survey report is already being generated. You can follow its status in the survey report list."),
+        ),
+        RequestOutcome.ALREADY_SENT: (
+            messages.INFO,
+            _("A survey report was already sent recently. You can see it in the survey report list."),
+        ),
+        RequestOutcome.BROKER_UNAVAILABLE: (
+            messages.ERROR,
+            _("The survey report could not be requested because the task queue is unreachable. "
+              "Nothing was sent. Please try again later, or ask your operator to check the Celery broker."),
+        ),
+        RequestOutcome.TASK_UNAVAILABLE: (
+            messages.ERROR,
+            _("The survey report could not be requested because this site has no survey report task. "
+              "Nothing was sent. Please ask your operator to check the survey report settings."),
+        ),
+    }[outcome]
 
 
 def enqueue(task):

@@ -1,5 +1,12 @@
 """
-Django system checks: tell the operator at start-up what would stop the banner from working.
+Django system checks: tell the operator what would stop the banner (or its endpoint guard) working.
+
+Django runs system checks before ``migrate`` and every other management command, so an ``Error``
+here would stop the very commands that fix the problem (``migrate``), switch the banner off
+(``waffle_switch``) or send reports on schedule (``send_survey_report_if_due``). A plugin must never
+block the platform: every check is a ``Warning``, and while one fires the banner simply stays off.
+Ids: ``W002``-``W005`` were ``E001``-``E004`` (same meaning); ``W001`` (``ANONYMOUS_SURVEY_REPORT``
+is False) was retired, see README "Deploying"; ``W006`` is new. Retired ids are never reused.
 """
 
 from django.apps import apps
@@ -9,7 +16,7 @@ from django.template import TemplateDoesNotExist, engines
 from django.template.base import UNKNOWN_SOURCE
 
 from . import conf
-from .settings.common import CONTEXT_PROCESSOR, DJANGO_BACKEND
+from .settings.common import CONTEXT_PROCESSOR, DJANGO_BACKEND, GUARD_MIDDLEWARE
 from .template_loader import LOADER_PATH, PLATFORM_ALIAS
 
 TAG = "survey_report_banner"
@@ -17,61 +24,61 @@ TAG = "survey_report_banner"
 
 @checks.register(TAG)
 def check_report_task(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """E001: the task that *Send report* enqueues must be importable."""
+    """W002: the task that *Send report* enqueues must be importable."""
     from .api import load_report_task  # pylint: disable=import-outside-toplevel
 
     try:
         load_report_task()
     except ImportError as exc:
-        return [checks.Error(
+        return [checks.Warning(
             f"The survey report task {conf.task_path()!r} cannot be imported: {exc}.",
             hint="Set SURVEY_REPORT_BANNER_TASK to the dotted path of edx-platform's "
                  "openedx.features.survey_report.tasks.generate_survey_report (the default).",
-            id="survey_report_banner.E001",
+            id="survey_report_banner.W002",
         )]
     return []
 
 
 @checks.register(TAG, checks.Tags.models)
 def check_report_model(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """E002: the survey report model must be installed, with a ``created_at`` field."""
+    """W003: the survey report model must be installed, with a ``created_at`` field."""
     label = conf.report_model_label()
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError):
-        return [checks.Error(
+        return [checks.Warning(
             f"The survey report model {label!r} is not installed.",
             hint="Install edx-platform's openedx.features.survey_report app (Palm or later) or set "
                  "SURVEY_REPORT_BANNER_REPORT_MODEL.",
-            id="survey_report_banner.E002",
+            id="survey_report_banner.W003",
         )]
     if "created_at" not in {field.name for field in model._meta.get_fields()}:  # pylint: disable=protected-access
-        return [checks.Error(
+        return [checks.Warning(
             f"The survey report model {label!r} has no created_at field.",
-            id="survey_report_banner.E002",
+            id="survey_report_banner.W003",
         )]
     return []
 
 
 @checks.register(TAG, checks.Tags.templates)
 def check_context_processor(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """E003: the banner's context processor must run in the Django template engine."""
+    """W004: the banner's context processor must run in the Django template engine."""
     for engine in settings.TEMPLATES:
         if engine.get("BACKEND") == DJANGO_BACKEND:
             if CONTEXT_PROCESSOR in engine.get("OPTIONS", {}).get("context_processors", []):
                 return []
             break
-    return [checks.Error(
+    return [checks.Warning(
         f"{CONTEXT_PROCESSOR} is not in the Django template engine's context_processors.",
         hint="The LMS adds it through the plugin's plugin_settings; check that "
              "survey_report_banner is installed as an lms.djangoapp plugin, or add it by hand.",
-        id="survey_report_banner.E003",
+        id="survey_report_banner.W004",
     )]
 
 
 @checks.register(TAG, checks.Tags.templates)
 def check_admin_override(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """E004: ``admin/base_site.html`` must come from our loader, and its alias must resolve."""
+    """W005: ``admin/base_site.html`` must come from our loader, and its alias must resolve."""
     try:
         engine = engines["django"] if "django" in engines else next(
             e for e in engines.all() if e.__class__.__module__.startswith("django.template.backends.django")
@@ -96,25 +103,43 @@ def check_admin_override(app_configs=None, **kwargs):  # pylint: disable=unused-
         except TemplateDoesNotExist as exc:
             problem = f"{exc} cannot be found"
     if problem:
-        return [checks.Error(
+        return [checks.Warning(
             f"The survey report banner cannot reach Django admin pages: {problem}.",
             hint=f"{LOADER_PATH} must be the first loader of the Django template engine "
                  "(plugin_settings puts it there); see docs/decisions/0001-admin-template-override.rst.",
-            id="survey_report_banner.E004",
+            id="survey_report_banner.W005",
         )]
     return []
 
 
 @checks.register(TAG)
-def check_anonymous_report(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """W001: the banner promises anonymized data, so the report should not carry the site name."""
-    if not conf.anonymous_report():
-        return [checks.Warning(
-            "ANONYMOUS_SURVEY_REPORT is False: survey reports will carry this site's LMS_BASE, "
-            "while the banner tells superusers the data is anonymized.",
-            hint="Set ANONYMOUS_SURVEY_REPORT = True (the Tutor plugin does unless "
-                 "SURVEY_REPORT_ANONYMOUS is false), or turn the banner off with the "
-                 "survey_report_banner.disable_banner waffle switch.",
-            id="survey_report_banner.W001",
-        )]
-    return []
+def check_guard_middleware(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """W006: with the guard on, its middleware must be installed after CSRF, authentication and messages."""
+    if not conf.guard_generate_endpoint():
+        return []
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if GUARD_MIDDLEWARE not in middleware:
+        problem = (f"{GUARD_MIDDLEWARE} is not in MIDDLEWARE, so any logged-in user can make the site "
+                   "generate and send a survey report")
+    else:
+        later = [path for path in middleware[middleware.index(GUARD_MIDDLEWARE) + 1:] if path in _GUARD_MUST_FOLLOW]
+        if not later:
+            return []
+        problem = (f"{GUARD_MIDDLEWARE} comes before {', '.join(later)}, so it answers without a CSRF "
+                   "check, a user or a message store")
+    return [checks.Warning(
+        f"edx-platform's survey report endpoint (openedx.generate_survey_report) is not guarded as it "
+        f"should be: {problem}.",
+        hint=f"plugin_settings appends {GUARD_MIDDLEWARE} to MIDDLEWARE: keep it after those "
+             "middlewares (last is safest). SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT = False leaves "
+             "the endpoint as edx-platform has it, open to every logged-in user.",
+        id="survey_report_banner.W006",
+    )]
+
+
+# Before these, the guard would answer without a CSRF check, a user, or a message store.
+_GUARD_MUST_FOLLOW = (
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)

@@ -138,6 +138,24 @@ def anonymous_report():
     return _get("ANONYMOUS_SURVEY_REPORT", True) is not False
 
 
+# .. setting_name: SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT
+# .. setting_default: True
+# .. setting_description: Whether edx-platform's own ``POST /survey_report/generate_report``
+#   (URL name ``openedx.generate_survey_report``, the report list's "Generate Report" button) is
+#   guarded by ``survey_report_banner.middleware.GenerateReportGuardMiddleware``: only active staff
+#   superusers may use it, through the same once-only request as *Send report*; any other
+#   logged-in user gets 403 and nothing is enqueued. False leaves the endpoint as upstream has it
+#   (any logged-in user, learners included, can make the site generate and send a report).
+SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT_DEFAULT = True
+
+
+def guard_generate_endpoint():
+    """Whether upstream's generate-report endpoint is guarded (``SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT``)."""
+    return bool(_get(
+        "SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT", SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT_DEFAULT
+    ))
+
+
 # .. setting_name: SURVEY_REPORT_EXTRA_DATA
 # .. setting_default: {}
 # .. setting_description: edx-platform's own setting: extra keys and values the operator adds to

@@ -9,6 +9,7 @@ then follow the report's progress through ``report_status``.
 from functools import wraps
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -42,7 +43,10 @@ def _banner_endpoint(view):
         try:
             if not conf.survey_report_enabled() or banner_disabled():
                 return _turned_off(request)
-            return view(request)
+            # A savepoint: should a write fail, the request's own transaction (the LMS runs views
+            # with ATOMIC_REQUESTS) stays usable for the session and the message.
+            with transaction.atomic():
+                return view(request)
         except faults.BANNER_FAULTS as exc:
             faults.warn(f"the {view.__name__} view", exc)
             return _unavailable(request)
@@ -74,31 +78,7 @@ def send_report(request):
     """Enqueue the survey report task, then go back with a message saying what happened."""
     outcome = api.request_report(request.user)
     reports_url = api.reports_url()
-    level, text = {
-        api.RequestOutcome.ENQUEUED: (
-            messages.SUCCESS,
-            _("Thank you! The survey report is being generated and will be sent in a few minutes. "
-              "You can follow its status in the survey report list."),
-        ),
-        api.RequestOutcome.ALREADY_PENDING: (
-            messages.INFO,
-            _("A survey report is already being generated. You can follow its status in the survey report list."),
-        ),
-        api.RequestOutcome.ALREADY_SENT: (
-            messages.INFO,
-            _("A survey report was already sent recently. You can see it in the survey report list."),
-        ),
-        api.RequestOutcome.BROKER_UNAVAILABLE: (
-            messages.ERROR,
-            _("The survey report could not be requested because the task queue is unreachable. "
-              "Nothing was sent. Please try again later, or ask your operator to check the Celery broker."),
-        ),
-        api.RequestOutcome.TASK_UNAVAILABLE: (
-            messages.ERROR,
-            _("The survey report could not be requested because this site has no survey report task. "
-              "Nothing was sent. Please ask your operator to check the survey report settings."),
-        ),
-    }[outcome]
+    level, text = api.outcome_message(outcome)
     ok = level != messages.ERROR  # Enqueued, or nothing to do: the report is (being) sent.
     if _wants_json(request):
         return JsonResponse({"status": outcome.value, "message": text}, status=200 if ok else 503)

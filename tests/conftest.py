@@ -1,5 +1,5 @@
 """
-Shared fixtures: users of every role, a clean cache, and the report task's broker queue.
+Shared fixtures: users of every role, a clean cache, the report task's broker queue, a report endpoint.
 
 The host project (``tests/host``) is the Django project under test; see its settings module.
 """
@@ -11,6 +11,7 @@ from django.test import Client
 from edx_django_utils.cache import RequestCache
 from waffle.models import Switch
 
+from host.receiver import ReportReceiver
 from survey_report_banner.toggles import DISABLE_BANNER_SWITCH
 
 ROLES = {
@@ -116,3 +117,18 @@ def broker(db):
     """The in-memory broker queue, empty at the start; call it to drain and read task names."""
     broker_messages()
     return broker_messages
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real survey report endpoint on loopback, wired as SURVEY_REPORT_ENDPOINT."""
+    with ReportReceiver() as server:
+        settings.SURVEY_REPORT_ENDPOINT = server.endpoint
+        yield server
+
+
+@pytest.fixture
+def refusing_receiver(receiver):
+    """The same endpoint, answering 500 to every report."""
+    receiver.status = 500
+    return receiver

@@ -12,6 +12,7 @@ from openedx.features.survey_report.models import (
     SURVEY_REPORT_GENERATED,
     SURVEY_REPORT_PROCESSING,
     SurveyReport,
+    SurveyReportUpload,
 )
 
 from survey_report_banner import banner, caching, conf
@@ -87,6 +88,18 @@ class TestWhoSeesIt:
     def test_reports_disabled_on_site(self, superuser):
         assert banner.should_show_banner(admin_request(superuser)) is False
 
+    @pytest.mark.parametrize("setting, value", [
+        ("SURVEY_REPORT_BANNER_TASK", "openedx.features.survey_report.tasks.no_such_task"),
+        ("SURVEY_REPORT_BANNER_TASK", "no_such_module.generate_survey_report"),
+        ("SURVEY_REPORT_BANNER_REPORT_MODEL", "survey_report.NoSuchModel"),
+        ("SURVEY_REPORT_BANNER_REPORT_MODEL", "not-a-label"),
+    ])
+    def test_misconfigured_plugin_stays_off(self, superuser, settings, setting, value, django_assert_num_queries):
+        """The system checks warn about it; meanwhile nobody is asked to send what cannot be sent."""
+        setattr(settings, setting, value)
+        with django_assert_num_queries(0):
+            assert banner.should_show_banner(admin_request(superuser)) is False
+
 
 @pytest.mark.django_db
 class TestWhen:
@@ -124,7 +137,28 @@ class TestWhen:
 
     def test_error_report_does_not_count(self, superuser):
         make_report(NOW - timedelta(days=1), state=SURVEY_REPORT_ERROR)
-        assert self.decide(superuser).show is True
+        decision = self.decide(superuser)
+        assert decision.show is True
+        assert decision.last_error_at == NOW - timedelta(days=1)
+
+    @pytest.mark.parametrize("status_code, sent", [(200, True), (201, True), (299, True), (500, False), (302, False)])
+    def test_report_delivered_later_by_the_admin_action_counts(self, superuser, status_code, sent):
+        """Upstream's "Send report to external API" records an upload and leaves the state at error."""
+        report = make_report(NOW - timedelta(days=3), state=SURVEY_REPORT_ERROR)
+        SurveyReportUpload.objects.create(report=report, status_code=status_code)
+        decision = self.decide(superuser)
+        assert (decision.show, decision.reason) == ((False, "sent") if sent else (True, "due"))
+
+    def test_a_later_failed_resend_does_not_undo_a_delivery(self, superuser):
+        report = make_report(NOW - timedelta(days=3), state=SURVEY_REPORT_ERROR)
+        SurveyReportUpload.objects.create(report=report, status_code=200)
+        SurveyReportUpload.objects.create(report=report, status_code=503)
+        assert self.decide(superuser).reason == "sent"
+
+    def test_last_error_is_only_the_newest_attempt(self, superuser):
+        make_report(NOW - timedelta(days=3), state=SURVEY_REPORT_ERROR)
+        make_report(NOW - timedelta(days=2), state=SURVEY_REPORT_PROCESSING)  # stuck, past the pending window
+        assert self.decide(superuser).last_error_at is None
 
     def test_processing_report_hides_within_pending_window(self, superuser):
         make_report(NOW - timedelta(minutes=59), state=SURVEY_REPORT_PROCESSING)

@@ -1,7 +1,8 @@
 """
 Tests of ``manage.py send_survey_report_if_due``: due, not due, and failures as exit codes.
 
-The report task really runs in-process and POSTs to a real HTTP receiver on loopback.
+The report task really runs in-process and POSTs to a real HTTP receiver on loopback (the
+``receiver`` fixtures of conftest.py).
 """
 
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -16,8 +17,6 @@ from openedx.features.survey_report.models import (
     SURVEY_REPORT_PROCESSING,
     SurveyReport,
 )
-
-from host.receiver import ReportReceiver
 
 NOW = datetime(2026, 11, 25, 3, 17, tzinfo=dt_timezone.utc)
 
@@ -34,22 +33,6 @@ def report_at(moment, state=SURVEY_REPORT_GENERATED):
     """A report created at ``moment``."""
     with time_machine.travel(moment, tick=False):
         return SurveyReport.objects.create(state=state)
-
-
-@pytest.fixture
-def receiver(settings):
-    """A real endpoint on loopback, wired as SURVEY_REPORT_ENDPOINT."""
-    with ReportReceiver() as server:
-        settings.SURVEY_REPORT_ENDPOINT = server.endpoint
-        yield server
-
-
-@pytest.fixture
-def refusing_receiver(settings):
-    """An endpoint that answers 500."""
-    with ReportReceiver(status=500) as server:
-        settings.SURVEY_REPORT_ENDPOINT = server.endpoint
-        yield server
 
 
 @pytest.mark.django_db

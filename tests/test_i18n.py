@@ -13,6 +13,8 @@ from django.utils import translation
 
 import survey_report_banner
 
+from conftest import client_for
+
 LOCALE_DIR = Path(survey_report_banner.__file__).resolve().parent / "conf" / "locale"
 SOURCE_PO = LOCALE_DIR / "en" / "LC_MESSAGES" / "django.po"
 SHIPPED_LANGUAGES = ["es"]
@@ -129,6 +131,15 @@ class TestMessagesLanguage:
         assert response.json()["message"] == (
             "¡Gracias! El informe de encuesta se está generando y se enviará en unos minutos. Puede seguir su "
             "estado en la lista de informes de encuesta del panel de administración."
+        )
+
+    @pytest.mark.django_db
+    def test_generate_report_forbidden_es(self, broker):
+        """The guard of upstream's endpoint answers a learner in their language."""
+        response = client_for("active_user").post(reverse("openedx.generate_survey_report"), HTTP_ACCEPT_LANGUAGE="es")
+        assert response.status_code == 403
+        assert response.content.decode() == (
+            "Solo los superusuarios activos con estado de staff pueden generar informes de encuesta."
         )
 
     def test_model_and_app_names_es(self):

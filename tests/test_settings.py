@@ -4,8 +4,11 @@ Tests of survey_report_banner.settings.common.plugin_settings, as the LMS calls 
 
 from types import SimpleNamespace
 
+from django.conf import settings as django_settings
+
 from survey_report_banner.settings.common import (
     CONTEXT_PROCESSOR,
+    GUARD_MIDDLEWARE,
     TEMPLATE_LOADER,
     UPSTREAM_CONTEXT_PROCESSOR,
     plugin_settings,
@@ -90,3 +93,36 @@ def test_tuples_are_replaced_by_lists_everywhere_they_were_shared():
     assert django["OPTIONS"]["loaders"] == [TEMPLATE_LOADER, *LMS_LOADERS]
     assert django["OPTIONS"]["context_processors"] == ["django.template.context_processors.request", CONTEXT_PROCESSOR]
     assert mako["OPTIONS"]["context_processors"] is django["OPTIONS"]["context_processors"]
+
+
+LMS_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+
+def test_guard_middleware_appended_last_in_place_once():
+    middleware = list(LMS_MIDDLEWARE)
+    settings = SimpleNamespace(TEMPLATES=[], MIDDLEWARE=middleware)
+    plugin_settings(settings)
+    plugin_settings(settings)
+    assert settings.MIDDLEWARE is middleware
+    assert middleware == [*LMS_MIDDLEWARE, GUARD_MIDDLEWARE]
+
+
+def test_guard_middleware_tuple_becomes_a_list():
+    settings = SimpleNamespace(TEMPLATES=[], MIDDLEWARE=tuple(LMS_MIDDLEWARE))
+    plugin_settings(settings)
+    assert settings.MIDDLEWARE == [*LMS_MIDDLEWARE, GUARD_MIDDLEWARE]
+
+
+def test_no_middleware_setting_is_left_alone():
+    settings = SimpleNamespace(TEMPLATES=[])
+    plugin_settings(settings)
+    assert not hasattr(settings, "MIDDLEWARE")
+
+
+def test_host_guard_runs_after_csrf_auth_and_messages():
+    assert django_settings.MIDDLEWARE[-1] == GUARD_MIDDLEWARE

@@ -7,9 +7,37 @@ TEMPLATE_LOADER = "survey_report_banner.template_loader.Loader"
 # Redwood's own banner; ours replaces it (and saves the query it makes on every admin page).
 UPSTREAM_CONTEXT_PROCESSOR = "openedx.features.survey_report.context_processors.admin_extra_context"
 DJANGO_BACKEND = "django.template.backends.django.DjangoTemplates"
+# Guards upstream's "Generate Report" endpoint (docs/decisions/0004-guard-upstream-generate-endpoint.rst).
+GUARD_MIDDLEWARE = "survey_report_banner.middleware.GenerateReportGuardMiddleware"
 
 
 def plugin_settings(settings):
+    """
+    Wire the plugin into the LMS: the endpoint guard and the banner's template engine settings.
+    """
+    _add_guard_middleware(settings)
+    _wire_templates(settings)
+
+
+def _add_guard_middleware(settings):
+    """
+    Append the guard of upstream's "Generate Report" endpoint to ``MIDDLEWARE``, last.
+
+    Last, so that it runs after the CSRF, authentication and messages middlewares: answering from
+    ``process_view`` skips every later middleware's ``process_view``, CSRF's included. It reads
+    ``SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT`` on each request, so settings applied after
+    plugins (production settings) still decide.
+    """
+    middleware = getattr(settings, "MIDDLEWARE", None)
+    if middleware is None or GUARD_MIDDLEWARE in middleware:
+        return
+    if isinstance(middleware, list):
+        middleware.append(GUARD_MIDDLEWARE)
+    else:
+        settings.MIDDLEWARE = [*middleware, GUARD_MIDDLEWARE]
+
+
+def _wire_templates(settings):
     """
     Wire the banner into the Django template engine: our loader first, our context processor last.
 
@@ -20,7 +48,7 @@ def plugin_settings(settings):
     """
     engine = _django_engine(settings)
     if engine is None:
-        return  # No Django template engine: the system check survey_report_banner.E003 says so.
+        return  # No Django template engine: the system check survey_report_banner.W004 says so.
     options = engine.setdefault("OPTIONS", {})
 
     processors = options.get("context_processors", [])

@@ -41,9 +41,15 @@ class Command(BaseCommand):
                 "Automatic survey reports are turned off (SURVEY_REPORT_AUTO_SEND is False): nothing to do."
             )
             return
+        try:
+            Report = reports.report_model()  # pylint: disable=invalid-name
+        except (LookupError, ValueError) as exc:
+            # System check W003; a clear exit 1 for the scheduler rather than a traceback.
+            raise CommandError(
+                f"The survey report model {conf.report_model_label()!r} is not installed: {exc}"
+            ) from exc
         now = timezone.now()
         months = conf.threshold_months()
-        Report = reports.report_model()  # pylint: disable=invalid-name
         last_sent = reports.last_sent_report(now)
         if last_sent is not None and not options["force"]:
             due = last_sent.created_at + relativedelta(months=months)

@@ -1,7 +1,6 @@
 """Report generation and sending, following edx-platform's api.py and tasks.py."""
 
 import json
-import logging
 
 import requests
 from django.conf import settings
@@ -9,8 +8,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .models import SURVEY_REPORT_ERROR, SURVEY_REPORT_GENERATED, SurveyReport, SurveyReportUpload
-
-log = logging.getLogger(__name__)
 
 
 def get_report_data():
@@ -32,7 +29,12 @@ def update_report(survey_report_id, data):
 
 
 def send_report_to_external_api(survey_report_id):
-    """POST the report as JSON; record the upload; raise when the endpoint refuses it."""
+    """
+    POST the report as JSON; raise when the endpoint refuses it, else record the upload.
+
+    As upstream: the upload is recorded only after ``raise_for_status()``, so a refused or failed
+    POST leaves no ``SurveyReportUpload`` row, and ``request_details`` keeps the endpoint's answer.
+    """
     report = SurveyReport.objects.get(id=survey_report_id)
     payload = {
         "courses_offered": report.courses_offered,
@@ -47,13 +49,15 @@ def send_report_to_external_api(survey_report_id):
         payload["site_name"] = getattr(settings, "LMS_BASE", "")
     response = requests.post(settings.SURVEY_REPORT_ENDPOINT, data=json.dumps(payload),
                              headers={"Content-Type": "application/json"}, timeout=10)
-    SurveyReportUpload.objects.create(report=report, status_code=response.status_code,
-                                      request_details=json.dumps(payload))
     response.raise_for_status()
+    SurveyReportUpload.objects.create(report=report, status_code=response.status_code,
+                                      request_details=response.content.decode(errors="replace"))
 
 
 def generate_report():
     """Create the row (save → processing), fill it (update → generated), send it (error if not)."""
+    if not settings.SURVEY_REPORT_ENABLE:
+        raise Exception("Survey report generation is not enabled")  # pylint: disable=broad-exception-raised
     report = SurveyReport()
     report.save()
     try:
@@ -61,8 +65,8 @@ def generate_report():
         data["state"] = SURVEY_REPORT_GENERATED
         update_report(report.id, data)
         send_report_to_external_api(report.id)
-    except Exception:
+    except Exception as error:
         update_report(report.id, {"state": SURVEY_REPORT_ERROR})
-        log.exception("Survey report %s could not be generated or sent", report.id)
-        raise
+        # Upstream wraps whatever went wrong in a bare Exception; its task logs and swallows it.
+        raise Exception(error) from error  # pylint: disable=broad-exception-raised
     return report.id
