@@ -65,7 +65,8 @@ def private_redis(tmp_path):
     server.stop()
 
 
-def test_shared_cache_going_away_leaves_the_admin_working(stack_factory, sqlite_db, private_redis):
+def test_shared_cache_going_away_leaves_the_admin_working(private_redis, stack_factory, sqlite_db):
+    # private_redis first: set up first, it is torn down last, after the stack's clean-up used it.
     stack = stack_factory(sqlite_db, "memory://", shared_cache=True)
     stack.config.cache_url = private_redis.url
     stack.web()
