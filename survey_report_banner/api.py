@@ -44,8 +44,11 @@ def load_report_task():
 
 def dismiss(user):
     """Record that ``user`` dismissed the banner; it stays hidden for them for the threshold window."""
-    # The post_save receiver (signals.changed) makes cached decisions stale.
-    return SurveyReportBannerDismissal.objects.create(user=user)
+    # The post_save receiver (signals.changed) makes cached decisions stale. A savepoint, so that
+    # a failed INSERT (table not migrated yet) leaves the request's transaction usable for the
+    # session and the message that explain it (the LMS runs views with ATOMIC_REQUESTS).
+    with transaction.atomic():
+        return SurveyReportBannerDismissal.objects.create(user=user)
 
 
 def request_report(user):

@@ -10,6 +10,7 @@ import logging
 import time
 
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,13 @@ def _cache_errors():
 
 #: Catch these, and only these, around anything the banner reads or writes.
 BANNER_FAULTS = (DatabaseError, *_cache_errors())
+
+#: What a superuser's click is told when the database or the cache failed under it.
+NOT_READY = _(
+    "The survey report banner is not ready on this site: its database tables are missing or the "
+    "cache is unreachable. Nothing was sent or recorded. Please ask your operator to run the "
+    "migrations (./manage.py lms migrate) and check the cache."
+)
 
 _WARN_EVERY_SECONDS = 60
 _last_warning = {}

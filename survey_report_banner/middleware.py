@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import api, conf
+from . import api, conf, faults
 from .banner import is_banner_audience
 
 GUARDED_URL_NAME = "openedx.generate_survey_report"
@@ -60,7 +60,11 @@ class GenerateReportGuardMiddleware:
         if not conf.survey_report_enabled():
             # As *Send report*: a site that cannot generate reports has no such endpoint.
             raise Http404("Survey reports are disabled on this site.")
-        level, text = api.outcome_message(api.request_report(user))
+        try:
+            level, text = api.outcome_message(api.request_report(user))
+        except faults.BANNER_FAULTS as exc:  # not migrated yet, or the cache is down
+            faults.warn("the guarded Generate Report button", exc)
+            level, text = messages.ERROR, faults.NOT_READY
         messages.add_message(request, level, text)
         # Upstream lands on the report list; so do we (the admin index if the list is missing).
         return HttpResponseRedirect(api.reports_url() or reverse("admin:index"))

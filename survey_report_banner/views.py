@@ -9,7 +9,6 @@ then follow the report's progress through ``report_status``.
 from functools import wraps
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -43,10 +42,7 @@ def _banner_endpoint(view):
         try:
             if not conf.survey_report_enabled() or banner_disabled():
                 return _turned_off(request)
-            # A savepoint: should a write fail, the request's own transaction (the LMS runs views
-            # with ATOMIC_REQUESTS) stays usable for the session and the message.
-            with transaction.atomic():
-                return view(request)
+            return view(request)
         except faults.BANNER_FAULTS as exc:
             faults.warn(f"the {view.__name__} view", exc)
             return _unavailable(request)
@@ -64,9 +60,7 @@ def _turned_off(request):
 
 def _unavailable(request, as_json=False):
     """Answer a click that the database or the cache could not serve: nothing was recorded."""
-    text = _("The survey report banner is not ready on this site: its database tables are missing "
-             "or the cache is unreachable. Nothing was sent or recorded. Please ask your operator "
-             "to run the migrations (./manage.py lms migrate) and check the cache.")
+    text = str(faults.NOT_READY)
     if as_json or _wants_json(request):
         return JsonResponse({"status": "unavailable", "message": text}, status=503)
     messages.error(request, text)

@@ -108,6 +108,15 @@ class TestNotMigrated:
         assert response.json()["status"] == "unavailable"
         assert response.json()["message"].startswith(NOT_READY)
 
+    def test_guarded_generate_report_button_answers_with_a_message(self, broker):
+        """Upstream's report list button, guarded by our middleware, in the same state."""
+        client = client_for("staff_superuser")
+        with tables_not_migrated():
+            response = client.post("/survey_report/generate_report")
+            assert response.status_code == 302
+            assert [str(m) for m in get_messages(response.wsgi_request)] == [str(faults.NOT_READY)]
+        assert broker() == []
+
     def test_other_roles_still_get_403(self):
         with tables_not_migrated():
             assert client_for("staff").post(SEND).status_code == 403

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from host.processes import LOOPBACK, free_port
+from host.processes import LOOPBACK, free_port, manage
 
-from .support import BANNER_MARKUP, AdminSession, SharedDatabase, messages_in, need, wait_until
+from .support import BANNER_MARKUP, AdminSession, SharedDatabase, Stack, messages_in, need, wait_until
 
 pytestmark = pytest.mark.worker
 
@@ -66,7 +66,7 @@ def private_redis(tmp_path):
 
 
 def test_shared_cache_going_away_leaves_the_admin_working(private_redis, stack_factory, sqlite_db):
-    # private_redis first: set up first, it is torn down last, after the stack's clean-up used it.
+    # private_redis first: torn down last, after the stack has deleted its keys from it.
     stack = stack_factory(sqlite_db, "memory://", shared_cache=True)
     stack.config.cache_url = private_redis.url
     stack.web()
@@ -95,19 +95,18 @@ def test_shared_cache_going_away_leaves_the_admin_working(private_redis, stack_f
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "mariadb"])
-def test_restarted_before_migrate(engine, stack_factory, tmp_path, request):
+def test_restarted_before_migrate(engine, receiver, process_logs, shared_db, tmp_path, request):
     """The new image is up before ``do init`` migrates: admin works; after ``migrate`` the banner appears."""
     if engine == "sqlite":
-        database = SharedDatabase.sqlite(tmp_path / "not-migrated.sqlite3")
+        database = SharedDatabase.sqlite(tmp_path / "not-migrated.sqlite3", alias="it_not_migrated")
         params = None
     else:
         params = request.getfixturevalue("mariadb_service")
-        database = SharedDatabase.mariadb(params)
+        database = SharedDatabase.mariadb(params, alias="it_not_migrated")
+    # Not stack_factory: its reset() empties the banner's tables, which must not exist here.
+    stack = Stack.build(database, receiver, process_logs, broker_url="memory://", shared_cache=False)
     try:
-        from host.processes import manage  # pylint: disable=import-outside-toplevel
-
         manage(database.config, "migrate", "survey_report_banner", "zero", "--no-input", "-v", "0")
-        stack = stack_factory(database, "memory://", shared_cache=False)
         stack.web()
         database.create_user("alice")
         client = AdminSession(stack.url).login("alice")
@@ -123,4 +122,5 @@ def test_restarted_before_migrate(engine, stack_factory, tmp_path, request):
         manage(database.config, "migrate", "--no-input", "-v", "0")  # `do init`, at last
         assert BANNER_MARKUP in client.admin_page()
     finally:
+        stack.stop()
         database.drop(params)
