@@ -15,6 +15,9 @@ database.
 
 ``python scripts/demo.py manage <command> [args]`` runs a Django management command against the
 demo's database and cache, e.g. ``waffle_switch survey_report_banner.disable_banner on --create``.
+While the demo runs, it uses the running demo's Redis database (recorded in ``.demo/running.json``),
+whatever ``SRB_DEMO_*`` variables the terminal it is typed in has, so cached banner decisions are
+invalidated where the web server reads them.
 """
 
 import json
@@ -37,6 +40,7 @@ DEMO_DIR = REPO_DIR / ".demo"
 LOG_DIR = DEMO_DIR / "logs"
 DATABASE = DEMO_DIR / "db.sqlite3"
 PASSWORD_FILE = DEMO_DIR / "password"
+RUN_FILE = DEMO_DIR / "running.json"
 PORT = int(os.environ.get("SRB_DEMO_PORT", "8000"))
 RECEIVER_PORT = int(os.environ.get("SRB_DEMO_RECEIVER_PORT", "8001"))
 REDIS = os.environ.get("SRB_DEMO_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -51,19 +55,46 @@ USERS = [
 ]
 
 
-def config(endpoint=None):
+def config(endpoint=None, redis_url=REDIS):
     """The demo host's services, as ``SRB_*`` variables (see tests/host/settings.py)."""
     return HostConfig(
-        db="sqlite", sqlite_path=str(DATABASE), cache_prefix=CACHE_PREFIX, cache_url=REDIS,
-        broker_url=REDIS, queue=QUEUE,
+        db="sqlite", sqlite_path=str(DATABASE), cache_prefix=CACHE_PREFIX, cache_url=redis_url,
+        broker_url=redis_url, queue=QUEUE,
         report_endpoint=endpoint or f"http://{LOOPBACK}:{RECEIVER_PORT}/survey_report/",
     )
+
+
+def manage_config():
+    """
+    The services a ``manage`` command must use: the running demo's, else this shell's variables.
+
+    A command typed in another terminal (without the ``SRB_DEMO_*`` variables the demo was started
+    with) would otherwise write to another Redis database: the switch row lands in the shared
+    SQLite file, but the web server keeps its cached banner decisions until they expire.
+    """
+    running = running_demo()
+    if running is None:
+        return config()
+    if running["redis_url"] != REDIS and "SRB_DEMO_REDIS_URL" in os.environ:
+        print(f"Using the running demo's Redis, {running['redis_url']} (not SRB_DEMO_REDIS_URL={REDIS}).",
+              file=sys.stderr)
+    return config(running["endpoint"], redis_url=running["redis_url"])
+
+
+def running_demo():
+    """What the running demo recorded in .demo/running.json, or None when no demo runs."""
+    try:
+        running = json.loads(RUN_FILE.read_text(encoding="utf-8"))
+        os.kill(int(running["pid"]), 0)  # Still alive (a demo killed with SIGKILL leaves the file).
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return running
 
 
 def main(argv):
     """Run the demo, or ``manage ...`` against it."""
     if argv[:1] == ["manage"]:
-        env = config().env()
+        env = manage_config().env()
         os.execvpe(sys.executable, [sys.executable, "-m", "django", *argv[1:]], env)
     if argv:
         print(__doc__)
@@ -105,6 +136,9 @@ def run():
         print("Starting the Celery worker and the web server...")
         children.append(start_worker(config(receiver.endpoint), LOG_DIR, name="worker"))
         children.append(start_web_server(config(receiver.endpoint), LOG_DIR, port=PORT, name="web", checks=True))
+        RUN_FILE.write_text(json.dumps({
+            "pid": os.getpid(), "redis_url": REDIS, "endpoint": receiver.endpoint, "url": children[-1].url,
+        }), encoding="utf-8")
         print_instructions(children[-1].url, receiver.url, password)
         while not stopping:
             for child in children:
@@ -118,6 +152,7 @@ def run():
         print(f"Could not start the demo: {exc}", file=sys.stderr)
         return 1
     finally:
+        RUN_FILE.unlink(missing_ok=True)
         for child in reversed(children):
             child.stop()
         receiver.stop()
@@ -156,8 +191,15 @@ def clear_demo_cache():
 
 
 def port_is_free(port):
-    """Whether nothing listens on ``port`` on loopback."""
+    """
+    Whether nothing listens on ``port`` on loopback.
+
+    SO_REUSEADDR, as the servers themselves bind (``http.server``, Django's runserver): connections
+    of the previous run left in TIME-WAIT must not make a restart right after Ctrl-C refuse to start.
+    Linux still refuses the bind while another socket listens there, which is what we test.
+    """
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((LOOPBACK, port))
         except OSError:

@@ -5,6 +5,7 @@ Settings are read at call time (never at import) so that ``override_settings`` i
 late changes by ``plugin_settings`` or the LMS production settings are always honoured.
 """
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,15 +19,15 @@ SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT = 6
 # .. setting_name: SURVEY_REPORT_ENABLE
 # .. setting_default: True
 # .. setting_description: edx-platform's own setting. When False the site cannot generate
-#   survey reports, so the banner never shows and its buttons answer 404.
+#   survey reports, so the banner never shows; a click on a banner loaded earlier goes back to
+#   the admin page with a message.
 SURVEY_REPORT_ENABLE_DEFAULT = True
 
 # .. setting_name: ANONYMOUS_SURVEY_REPORT
-# .. setting_default: False in edx-platform; a settings module without it counts as anonymous.
-# .. setting_description: edx-platform's own setting, read here only by the system check
-#   ``survey_report_banner.W001``: when False, edx-platform's report identifies the site by its
-#   ``LMS_BASE`` instead of a random UUID, while the banner tells superusers the data is anonymized.
-# .. setting_warning: Set it to True (the Tutor plugin does) so that the report matches the banner.
+# .. setting_default: False (edx-platform's default)
+# .. setting_description: edx-platform's own setting. When False, edx-platform's report identifies
+#   the site by its ``LMS_BASE`` instead of a random ID; the banner's "What is sent" says which
+#   (see :func:`report_site_domain`). The Tutor plugin sets it to True unless told otherwise.
 
 # .. setting_name: SURVEY_REPORT_BANNER_TASK
 # .. setting_default: "openedx.features.survey_report.tasks.generate_survey_report"
@@ -141,11 +142,6 @@ def cache_alias():
     return _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
 
 
-def anonymous_report():
-    """Whether edx-platform sends the report under a random id rather than ``LMS_BASE``."""
-    return _get("ANONYMOUS_SURVEY_REPORT", True) is not False
-
-
 # .. setting_name: SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT
 # .. setting_default: True
 # .. setting_description: Whether edx-platform's own ``POST /survey_report/generate_report``
@@ -175,3 +171,47 @@ def scheduled_lead():
         hours = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
     # A lead close to the threshold itself would send a report on almost every run.
     return timedelta(hours=min(hours, SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX))
+
+
+# .. setting_name: SURVEY_REPORT_EXTRA_DATA
+# .. setting_default: {}
+# .. setting_description: edx-platform's own setting: extra keys and values the operator adds to
+#   every survey report. Read here only to show superusers, in the banner's "What is sent", exactly
+#   what the report will carry.
+SURVEY_REPORT_EXTRA_DATA_DEFAULT = {}
+
+# .. setting_name: LMS_BASE
+# .. setting_default: None (edx-platform always sets it: the LMS's domain)
+# .. setting_description: edx-platform's own setting. Read here only to name, in the banner's
+#   "What is sent", the domain that identifies the report when ``ANONYMOUS_SURVEY_REPORT`` is False.
+
+
+def report_extra_data():
+    """
+    The operator's extra report data (``SURVEY_REPORT_EXTRA_DATA``) as ``(key, JSON value)`` pairs.
+
+    Anything that is not a mapping is what upstream would send as it is: shown as one value.
+    """
+    extra = _get("SURVEY_REPORT_EXTRA_DATA", SURVEY_REPORT_EXTRA_DATA_DEFAULT)
+    if not extra:
+        return []
+    if isinstance(extra, dict):
+        return [(str(key), _as_sent(value)) for key, value in extra.items()]
+    return [("", _as_sent(extra))]
+
+
+def _as_sent(value):
+    # The report carries extra data as JSON: show each value as it will travel.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def report_site_domain():
+    """
+    The domain the report names when it is not anonymous (``LMS_BASE``), or None when it is.
+
+    This follows what edx-platform's report task does: it tests ``ANONYMOUS_SURVEY_REPORT`` for
+    truth, and a settings module without it (edx-platform's default is False) sends the domain.
+    """
+    if _get("ANONYMOUS_SURVEY_REPORT", False):
+        return None
+    return str(_get("LMS_BASE", "") or "")

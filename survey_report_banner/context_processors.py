@@ -7,7 +7,7 @@ import logging
 from django.templatetags.static import static
 from django.urls import reverse
 
-from . import api
+from . import api, conf
 from .banner import decide
 
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
@@ -32,6 +32,13 @@ def survey_report_banner(request):
         "survey_report_banner": {
             "send_url": reverse("survey_report_banner:send"),
             "dismiss_url": reverse("survey_report_banner:dismiss"),
+            "status_url": reverse("survey_report_banner:status"),
+            # The admin index has room for the whole message; every other admin page (change
+            # lists, forms) gets one line and the buttons, the message one click away.
+            "compact": request.path != reverse("admin:index"),
+            # "What is sent", from settings only: showing it never counts anything.
+            "extra_data": conf.report_extra_data(),
+            "site_domain": conf.report_site_domain(),
             "reports_url": api.reports_url(),
             "next": request.get_full_path(),
             # The last attempt within the window failed (the POST to the project did not go through).

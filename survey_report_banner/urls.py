@@ -1,5 +1,7 @@
 """
-URLs of the banner's two buttons. The LMS mounts them through ``get_plugin_url_patterns``.
+URLs of the banner's two buttons and of the report status its script polls.
+
+The LMS mounts them through ``get_plugin_url_patterns``.
 """
 
 from django.urls import path
@@ -11,4 +13,5 @@ app_name = "survey_report_banner"
 urlpatterns = [
     path("send/", views.send_report, name="send"),
     path("dismiss/", views.dismiss_banner, name="dismiss"),
+    path("status/", views.report_status, name="status"),
 ]

@@ -27,8 +27,8 @@ SPANISH_PARAGRAPHS = [
     "Estos datos pueden ayudarnos a todos a comprender el alcance de nuestro proyecto, a tomar mejores "
     "decisiones y, en definitiva, a apoyar la innovación en el aprendizaje a lo largo de la vida y a impulsar "
     "las plataformas de aprendizaje de nueva generación.",
-    "Le invitamos a sumarse a la Iniciativa de Intercambio de Datos de Open edX compartiendo un informe "
-    "anonimizado con datos agregados sobre el uso que su institución hace de la plataforma. Los datos del "
+    "Le invitamos a sumarse a la Iniciativa de Intercambio de Datos de Open edX compartiendo informes "
+    "anonimizados con datos agregados sobre el uso que su institución hace de la plataforma. Los datos del "
     "informe se enviarán a Axim Collaborative, la organización sin fines de lucro que está detrás del "
     "proyecto Open edX.",
     "Si está de acuerdo y desea enviar un informe, haga clic en el botón de abajo. En cualquier momento puede "
@@ -36,7 +36,8 @@ SPANISH_PARAGRAPHS = [
     '<a href="/admin/survey_report/surveyreport/">/admin/survey_report/surveyreport/</a>.',
 ]
 SPANISH_BUTTONS = [
-    '<button type="submit" class="button default survey-report-banner__button">Enviar informe</button>',
+    '<button type="submit" class="button default survey-report-banner__button" data-retry-label="Volver a intentarlo">'
+    "Enviar informe</button>",
     '<button type="submit" class="button survey-report-banner__button">Descartar</button>',
 ]
 

@@ -19,6 +19,7 @@ SEND = "/survey-report-banner/send/"
 DISMISS = "/survey-report-banner/dismiss/"
 TASK = "openedx.features.survey_report.tasks.generate_survey_report"
 BANNER = 'id="survey-report-banner"'
+TURNED_OFF = "The survey report banner has been turned off on this site: nothing was sent or recorded."
 
 
 def message_texts(response):
@@ -91,7 +92,8 @@ class TestBannerPage:
             "community. This data can help us all understand the reach of our project, make better decisions "
             "and ultimately support innovation in lifelong learning and advance next generation learning "
             "experience platforms.",
-            "We invite you to join the Open edX Data Sharing Initiative by sharing an anonymized reports of "
+            # The product definition's one typo ("sharing an anonymized reports") is corrected.
+            "We invite you to join the Open edX Data Sharing Initiative by sharing anonymized reports of "
             "aggregated data from your institution's usage of the platform. The report data will be sent to "
             "Axim Collaborative, the non-profit behind the Open edX project.",
             "If you agree and want to send a report you can click the button below. You can always send "
@@ -197,6 +199,14 @@ class TestSend:
             "A survey report was already sent recently. You can see it in the survey report list. "
             '<a href="/admin/survey_report/surveyreport/">View survey reports</a>'
         ]
+
+    def test_click_from_a_stale_page_lands_back_on_that_admin_page(self, admin_client, broker):
+        SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
+        response = admin_client.post(SEND, {"next": "/admin/auth/user/?o=1"})
+        assert response.status_code == 302 and response["Location"] == "/admin/auth/user/?o=1"
+        follow = admin_client.get(response["Location"])
+        assert follow.status_code == 200
+        assert "A survey report was already sent recently." in follow.content.decode()
 
     def test_default_redirect_is_report_list(self, admin_client):
         response = admin_client.post(SEND)
@@ -313,11 +323,30 @@ class TestRequestHygiene:
         assert response["Location"] == fallback
 
     @pytest.mark.parametrize("url", [SEND, DISMISS])
-    def test_switch_on_is_404(self, admin_client, switch_on, url, broker):
-        assert admin_client.post(url).status_code == 404
+    def test_switch_on_lands_back_with_a_message(self, admin_client, switch_on, url, broker):
+        """A click on a banner loaded before the operator switched it off: no bare "Not Found"."""
+        response = admin_client.post(url, {"next": "/admin/auth/user/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/auth/user/"
+        assert message_texts(response) == [TURNED_OFF]
         assert broker() == [] and not SurveyReportBannerDismissal.objects.exists()
+        assert not SurveyReportRequest.objects.filter(requested_at__isnull=False).exists()
+        page = admin_client.get("/admin/auth/user/").content.decode()
+        assert TURNED_OFF in page and BANNER not in page
 
     @pytest.mark.parametrize("url", [SEND, DISMISS])
     @override_settings(SURVEY_REPORT_ENABLE=False)
-    def test_reports_disabled_is_404(self, admin_client, url):
-        assert admin_client.post(url).status_code == 404
+    def test_reports_disabled_lands_back_on_the_admin_index(self, admin_client, url):
+        response = admin_client.post(url, {"next": "https://evil.example/"})
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+        assert message_texts(response) == [TURNED_OFF]
+
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    def test_switch_on_json_callers_get_json(self, admin_client, switch_on, url):
+        response = admin_client.post(url, HTTP_ACCEPT="application/json")
+        assert response.status_code == 409
+        assert response.json() == {"status": "turned_off", "message": TURNED_OFF}
+
+    @pytest.mark.parametrize("role", ["anonymous", "staff", "superuser_without_staff", "inactive_staff_superuser"])
+    @pytest.mark.parametrize("url", [SEND, DISMISS])
+    def test_switch_on_is_still_403_for_everyone_else(self, switch_on, role, url):
+        assert client_for(role).post(url).status_code == 403

@@ -195,21 +195,53 @@ class ChildProcess:
         self.stop()
 
 
+class WebServer(ChildProcess):
+    """
+    Django's runserver on loopback. When its port was picked by :func:`free_port`, another run (a
+    second engineer's integration tier, say) may bind it between the pick and runserver's bind:
+    then it starts again on a new free port instead of failing the run.
+    """
+
+    PORT_TAKEN = "That port is already in use"
+
+    def __init__(self, name, config, log_dir, port, checks):
+        self.port_picked = port is None
+        self.checks = checks
+        super().__init__(name, [], config.env(), Path(log_dir) / f"{name}.log")
+        self.ready_what = "answering /health"
+        self._listen_on(port or free_port())
+
+    def _listen_on(self, port):
+        self.argv = [sys.executable, "-m", "django", "runserver", f"{LOOPBACK}:{port}", "--noreload", "--insecure"]
+        if not self.checks:
+            self.argv.append("--skip-checks")
+        self.url = f"http://{LOOPBACK}:{port}"
+        self.ready = lambda: http_ok(self.url + "/health")
+
+    def wait_ready(self, timeout=60):
+        """Wait until ``/health`` answers; on a port taken since it was picked, retry on another."""
+        attempts_left = 3
+        while True:
+            try:
+                return super().wait_ready(timeout)
+            except RuntimeError:
+                attempts_left -= 1
+                if not self.port_picked or not attempts_left or self.PORT_TAKEN not in self.log_text():
+                    raise
+                self.stop()
+                self._listen_on(free_port())
+                self.start()
+
+
 def start_web_server(config, log_dir, port=None, name="web", checks=False, timeout=60, wait=True):
     """
     Serve the host on ``http://127.0.0.1:<port>``; with ``wait``, return once ``/health`` answers.
 
     It is Django's threaded ``runserver`` without autoreload. ``--insecure`` serves static files
     whatever ``DEBUG`` is (no collectstatic, no extra dependency), which is all a test or demo needs.
+    Without ``port``, a free one is picked (see :class:`WebServer`).
     """
-    port = port or free_port()
-    argv = [sys.executable, "-m", "django", "runserver", f"{LOOPBACK}:{port}", "--noreload", "--insecure"]
-    if not checks:
-        argv.append("--skip-checks")
-    process = ChildProcess(name, argv, config.env(), Path(log_dir) / f"{name}.log")
-    process.url = f"http://{LOOPBACK}:{port}"
-    process.ready = lambda: http_ok(process.url + "/health")
-    process.ready_what = f"answering {process.url}/health"
+    process = WebServer(name, config, log_dir, port, checks)
     process.start()
     return process.wait_ready(timeout) if wait else process
 

@@ -2,7 +2,8 @@
 The banner in a real browser: headless Chromium driven by Playwright against the host served by a
 real web server process, with a real Celery worker on Redis and the report receiver.
 
-Also saves the README's screenshots (``docs/images/banner-{desktop,narrow}-{light,dark}.png``).
+Also saves the README's screenshots: ``docs/images/banner-{desktop,narrow}-{light,dark}.png`` (the
+admin index) and ``banner-{changelist-compact,changelist-compact-dark,disclosure-open,progress,failed}.png``.
 """
 
 import os
@@ -23,6 +24,8 @@ CHROMIUM_ARGS = [
 ]
 BANNER = "#survey-report-banner"
 MESSAGES = "ul.messagelist li"
+PROGRESS = "#survey-report-banner [data-survey-report-progress]"
+STATUS = "#survey-report-banner [data-survey-report-status]"
 DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 390, "height": 844}
 
@@ -64,6 +67,18 @@ def open_page(browser, redis_stack):
     yield open_
     for context in contexts:
         context.close()
+
+
+def capture(page, name, below=12, whole_viewport=False):
+    """Save ``docs/images/<name>``: the page from its top to just below the banner (or the viewport)."""
+    viewport = page.viewport_size
+    if whole_viewport:
+        clip = {"x": 0, "y": 0, "width": viewport["width"], "height": viewport["height"]}
+    else:
+        box = page.locator(BANNER).bounding_box()
+        clip = {"x": 0, "y": 0, "width": viewport["width"], "height": box["y"] + box["height"] + below}
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOT_DIR / name, clip=clip, full_page=True, animations="disabled", caret="hide")
 
 
 def log_in(page, username):
@@ -110,25 +125,73 @@ def test_dismiss_hides_the_banner_without_reloading_and_for_the_next_pages(open_
     expect(log_in(open_page(), "bob").locator(BANNER)).to_be_visible()
 
 
-def test_send_report_shows_the_message_and_the_worker_reaches_the_receiver(open_page, redis_stack):
+def test_send_report_shows_its_progress_until_sent_with_a_real_worker(open_page, redis_stack):
+    """With JavaScript: no reload; queued → generating → sent, the final state in a live region."""
     from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
 
     db = redis_stack.database
     db.create_user("alice")
     db.create_user("bob")
     page = log_in(open_page(), "bob")
+    page.goto("/admin/auth/user/")
+    navigations = main_frame_navigations(page)
+    redis_stack.receiver.pause()  # The endpoint holds its answer: the report stays "generating".
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="Send report").click()
+    page.get_by_role("button", name="Send report").click()
 
-    expect(page.locator(MESSAGES)).to_contain_text("Thank you! The survey report is being generated")
-    expect(page.locator(f"{MESSAGES} a")).to_have_attribute("href", "/admin/survey_report/surveyreport/")
-    expect(page.locator(BANNER)).to_have_count(0)
-    [payload] = redis_stack.receiver.wait_for(1, timeout=30)
+    steps = page.locator(PROGRESS)
+    expect(steps).to_be_visible()
+    expect(steps.locator('[aria-current="step"]')).to_have_text("Generating", timeout=30_000)
+    expect(page.locator(STATUS)).to_have_text("Generating the survey report and sending it to Axim Collaborative.")
+    expect(page.get_by_role("button", name="Send report")).to_be_disabled()
+    expect(page.get_by_role("button", name="Dismiss")).to_be_hidden()
+    capture(page, "banner-progress.png")
+
+    redis_stack.receiver.resume()
+
+    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
+    assert page.locator(STATUS).get_attribute("role") == "status"
+    assert page.locator(STATUS).get_attribute("aria-live") == "polite"
+    expect(steps.locator("li.is-done")).to_have_count(3)
+    expect(page.locator(BANNER).get_by_role("button")).to_have_count(0)
+    assert navigations == [], "the page was reloaded"
+    [payload] = redis_stack.receiver.payloads
     assert payload["registered_learners"] == 2
-    wait_until(lambda: db.objects("report").filter(state="generated").exists(), 10, message="report generated")
+    assert db.objects("upload").get().status_code == 200
     # Sent for everyone: alice, who never answered, is not asked either.
     expect(log_in(open_page(), "alice").locator(BANNER)).to_have_count(0)
+
+
+def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
+    """The endpoint refuses the report: the banner says it failed; the same button tries again."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    db = redis_stack.database
+    db.create_user("carol")
+    page = log_in(open_page(), "carol")
+    redis_stack.receiver.status = 500
+
+    page.get_by_role("button", name="Send report").click()
+
+    expect(page.locator(STATUS)).to_have_text(
+        "The survey report could not be generated or sent. You can try again.", timeout=30_000
+    )
+    retry = page.get_by_role("button", name="Try again")
+    expect(retry).to_be_enabled()
+    expect(retry).to_be_focused()
+    expect(page.get_by_role("button", name="Dismiss")).to_be_visible()
+    # The report was made, then refused: queued and generating are done, sending failed.
+    expect(page.locator(f"{PROGRESS} li.is-failed")).to_have_text("Sent")
+    expect(page.locator(f"{PROGRESS} li.is-done")).to_have_count(2)
+    assert db.objects("report").get().state == "error"
+    capture(page, "banner-failed.png")
+
+    redis_stack.receiver.status = 200
+    retry.click()
+
+    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
+    assert len(redis_stack.receiver.payloads) == 2
+    assert list(db.objects("report").order_by("pk").values_list("state", flat=True)) == ["error", "generated"]
 
 
 def test_both_buttons_work_without_javascript(open_page, redis_stack):
@@ -214,11 +277,22 @@ def test_keyboard_only_reaches_and_operates_both_buttons_with_visible_focus(open
     expect(page.locator(MESSAGES)).to_contain_text("The survey report banner is dismissed")
 
     page = log_in(open_page(), "frank")
-    assert_visible_focus(tab_to(page, "Send report"))
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    expect(page.locator(MESSAGES)).to_contain_text("Thank you! The survey report is being generated")
-    expect(page.locator(BANNER)).to_have_count(0)
+    page.goto("/admin/auth/user/")
+    # Compact pages: both disclosures, then the two buttons, all reachable with visible focus.
+    assert_visible_focus(tab_to(page, "Read more"))
+    for label in ("What is sent", "Send report", "Dismiss"):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_STYLE)
+        assert focused["text"].startswith(label) and focused["inBanner"], (label, focused)
+        assert_visible_focus(focused)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # Opens "What is sent", without leaving the keyboard.
+    expect(page.locator(f"{BANNER} [data-survey-report-identifier]")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUS_STYLE)["text"] == "Send report"
+    page.keyboard.press("Enter")
+    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
     redis_stack.receiver.wait_for(1, timeout=30)
 
 
@@ -252,3 +326,140 @@ def test_screenshots_fit_the_page_in_both_colour_schemes(open_page, redis_stack,
         animations="disabled",
         caret="hide",
     )
+
+
+def banner_height(page, path):
+    """The banner's height in CSS pixels on ``path`` (the page's first screen is 800 px high)."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    page.goto(path)
+    expect(page.locator(BANNER)).to_be_visible()
+    return page.locator(BANNER).bounding_box()["height"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_compact_on_change_lists_and_forms_full_on_the_index(open_page, redis_stack, scheme, capsys):
+    """At 1280×800 the index keeps the whole message; a change list gets one line and the buttons."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("admin")
+    page = log_in(open_page(color_scheme=scheme), "admin")
+    index = banner_height(page, "/admin/")
+    expect(page.locator(f"{BANNER} .survey-report-banner__intro")).to_be_visible()
+    heights = {"index": index}
+    for path in ("/admin/auth/user/", "/admin/auth/user/add/"):
+        heights[path] = banner_height(page, path)
+        expect(page.locator(f"{BANNER} .survey-report-banner__intro")).to_be_hidden()  # Inside "Read more".
+        expect(page.get_by_role("button", name="Send report")).to_be_visible()
+        expect(page.get_by_role("button", name="Dismiss")).to_be_visible()
+        assert heights[path] <= 90, heights
+    with capsys.disabled():
+        print(f"\nbanner height at 1280x800 ({scheme}): " + ", ".join(f"{k} {v:.0f}px" for k, v in heights.items()))
+    assert index > 3 * heights["/admin/auth/user/"]
+    # The change list itself starts within the first 250 px of the 800 px screen (was ~520).
+    page.goto("/admin/auth/user/")
+    assert page.locator("#changelist").bounding_box()["y"] < 250
+    colours = page.locator(BANNER).evaluate("el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
+    assert colours[0] != colours[1]
+    if scheme == "dark":
+        assert colours[1] != "rgb(248, 248, 248)", "the banner must follow the admin's dark theme"
+    capture(page, "banner-changelist-compact.png" if scheme == "light" else "banner-changelist-compact-dark.png",
+            whole_viewport=True)
+
+    page.get_by_text("Read more").click()  # The full text, one click away.
+    expect(page.locator(f"{BANNER} .survey-report-banner__intro")).to_be_visible()
+
+
+def test_what_is_sent_opens_without_javascript(open_page, redis_stack):
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("admin")
+    page = log_in(open_page(java_script_enabled=False), "admin")
+    identifier = page.locator(f"{BANNER} [data-survey-report-identifier]")
+    expect(identifier).to_be_hidden()
+
+    page.get_by_text("What is sent").click()
+
+    expect(identifier).to_have_text("The identifier: a random ID, not your site's name.")
+    for count in ("courses offered", "recently active learners (last 4 weeks)", "registered learners",
+                  "active enrollments", "generated certificates"):
+        expect(page.locator(BANNER).get_by_text(count, exact=True)).to_be_visible()
+    expect(page.locator(BANNER).get_by_text("SURVEY_REPORT_EXTRA_DATA")).to_be_visible()
+    capture(page, "banner-disclosure-open.png")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_click_after_the_switch_was_turned_on_lands_back_with_a_message(open_page, redis_stack, javascript):
+    """The operator switched the banner off after this page was loaded: no bare "Not Found"."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    from host.processes import manage  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("admin")
+    page = log_in(open_page(java_script_enabled=javascript), "admin")
+    page.goto("/admin/auth/user/")
+    expect(page.locator(BANNER)).to_be_visible()
+    manage(redis_stack.config, "waffle_switch", "survey_report_banner.disable_banner", "on", "--create")
+
+    page.get_by_role("button", name="Send report").click()
+
+    turned_off = "The survey report banner has been turned off on this site: nothing was sent or recorded."
+    if javascript:
+        expect(page.locator(STATUS)).to_have_text(turned_off)
+        expect(page.locator(BANNER).get_by_role("button")).to_have_count(0)
+    else:
+        page.wait_for_url("**/admin/auth/user/")
+        expect(page.locator(MESSAGES)).to_have_text(turned_off)
+        expect(page.locator(BANNER)).to_have_count(0)
+    assert "Not Found" not in page.content()
+    assert redis_stack.receiver.payloads == []
+    assert redis_stack.database.request_row() is None
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_compact_banner_fits_a_narrow_screen(open_page, redis_stack, language):
+    """390 px wide, in English and in (longer) Spanish: nothing overflows; the buttons stay usable."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("admin")
+    page = log_in(open_page(viewport=NARROW, locale=language), "admin")
+    page.goto("/admin/auth/user/")
+    banner = page.locator(BANNER)
+    expect(banner).to_be_visible()
+    overflow = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '#survey-report-banner, #survey-report-banner *')].map(el => el.getBoundingClientRect().right))
+        - window.innerWidth""")
+    assert overflow <= 0, f"the compact banner overflows by {overflow}px"
+    buttons = banner.locator("button")
+    expect(buttons).to_have_count(2)
+    for index in range(2):
+        box = buttons.nth(index).bounding_box()
+        assert box["height"] >= 36 and box["width"] > 200, box  # Full-width targets on a phone.
+
+
+def test_after_a_failed_report_the_banner_says_so_with_its_date(open_page, redis_stack):
+    """The endpoint refused the last report: every admin page says so, first, with the date."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    db = redis_stack.database
+    db.create_user("dana")
+    redis_stack.receiver.status = 500
+    page = log_in(open_page(java_script_enabled=False), "dana")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send report").click()
+    report = wait_until(lambda: db.objects("report").filter(state="error").first(), 30, message="report in error")
+    redis_stack.wait_until_workers_idle()
+
+    for path in ("/admin/", "/admin/auth/user/"):
+        page.goto(path)
+        notice = page.locator(f"{BANNER} [data-survey-report-error]")
+        expect(notice).to_contain_text("The last survey report, on ")
+        expect(notice).to_contain_text(f" {report.created_at.day}, {report.created_at.year}, ")  # Its date (UTC).
+        expect(notice).to_contain_text("could not be sent. You can try again.")
+        # Said first, before the invitation and the buttons.
+        assert page.evaluate("""() => {
+          const banner = document.querySelector('#survey-report-banner');
+          return banner.firstElementChild.matches('[data-survey-report-error]');
+        }""")
+        expect(page.get_by_role("button", name="Send report")).to_be_visible()
+    capture(page, "banner-failure-notice.png")
