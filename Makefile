@@ -43,11 +43,11 @@ test-unit: requirements ## the whole unit suite on SQLite, with coverage
 	$(PYTEST) -m "not mysql and not worker and not browser" --cov=survey_report_banner --cov-report=term-missing:skip-covered
 
 test-django42: requirements ## the unit suite again on Django 4.2 LTS (Sumac/Teak-era LMS), through tox
-	$(BIN)/tox -e py311-django42 -- -q -m "not mysql and not worker and not browser and not packaging"
+	$(BIN)/tox -e py311-django42 -- -q -m "not mysql and not worker and not browser and not packaging and not slow"
 
 test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:3306)
 	./scripts/ensure-services.sh mysql
-	SRB_DB=mysql $(PYTEST) -m "not worker and not browser and not packaging"
+	SRB_DB=mysql $(PYTEST) -m "not worker and not browser and not packaging and not slow"
 
 test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
 	./scripts/ensure-services.sh redis mysql rabbitmq
