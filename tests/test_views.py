@@ -227,11 +227,17 @@ class TestSend:
         assert not SurveyReportRequest.objects.filter(requested_at__isnull=False).exists()
         assert BANNER in admin_client.get("/admin/").content.decode()
 
-    @override_settings(SURVEY_REPORT_BANNER_TASK="openedx.features.survey_report.tasks.missing")
-    def test_task_missing(self, admin_client):
+    @pytest.mark.parametrize("setting, value", [
+        ("SURVEY_REPORT_BANNER_TASK", "openedx.features.survey_report.tasks.missing"),
+        ("SURVEY_REPORT_BANNER_REPORT_MODEL", "survey_report.Missing"),
+    ])
+    def test_task_or_model_missing(self, admin_client, settings, broker, setting, value):
+        """A click from a page loaded before the misconfiguration: a message, never an error page."""
+        setattr(settings, setting, value)
         response = admin_client.post(SEND)
         assert response.status_code == 302
         assert "this site has no survey report task" in message_texts(response)[0]
+        assert broker() == []
 
     def test_eager_celery_runs_the_report_inline(self, admin_client, settings):
         """Devstack-style settings (CELERY_ALWAYS_EAGER): the click generates and sends at once."""
