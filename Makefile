@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 .PHONY: help requirements system-requirements upgrade test test-unit test-django42 test-mysql test-integration \
-        test-tutor quality pii_check demo bench clean extract_translations compile_translations \
+        test-tutor screenshots quality pii_check demo bench clean extract_translations compile_translations \
         validate_translations dummy_translations
 
 PYTHON ?= python3
@@ -51,7 +51,12 @@ test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:330
 
 test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
 	./scripts/ensure-services.sh redis mysql rabbitmq
-	$(PYTEST) -m "worker or browser" -p no:randomly
+	# The browser tests' captures go to .screenshots/ here; `make screenshots` refreshes docs/images.
+	SRB_SCREENSHOT_DIR=.screenshots $(PYTEST) -m "worker or browser" -p no:randomly
+
+screenshots: requirements ## run the browser tests and save their captures as the README's docs/images
+	./scripts/ensure-services.sh redis mysql rabbitmq
+	SRB_SCREENSHOT_DIR=docs/images $(PYTEST) -m browser -p no:randomly
 
 test-tutor: ## the Tutor plugin against the real tutor package, in its own virtualenv
 	./scripts/test-tutor.sh
@@ -87,4 +92,4 @@ validate_translations: requirements ## check the .po files
 	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool validate
 
 clean: ## remove virtualenvs, build output and local databases
-	rm -rf $(VENV) $(TUTOR_VENV) build dist *.egg-info .static .host.sqlite3 .demo
+	rm -rf $(VENV) $(TUTOR_VENV) build dist *.egg-info .static .host.sqlite3 .demo .screenshots
