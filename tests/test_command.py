@@ -73,6 +73,21 @@ class TestSendIfDue:
         )
         assert receiver.payloads == [] and SurveyReport.objects.count() == 1
 
+    def test_a_report_delivered_later_by_the_admin_action_counts_as_sent(self, receiver, admin_client):
+        """
+        Upstream's "Send report to external API" re-sends a report that ended in ``error``: it
+        records a 2xx upload and leaves the state. The banner goes, and the scheduler is not due.
+        """
+        reports = "/admin/survey_report/surveyreport/"
+        failed = report_at(NOW - timedelta(days=20), state=SURVEY_REPORT_ERROR)
+        with time_machine.travel(NOW, tick=False):
+            assert 'id="survey-report-banner"' in admin_client.get(reports).content.decode()
+            response = admin_client.post(reports, {"action": "send_report", "_selected_action": [failed.pk]})
+            assert response.status_code == 302 and len(receiver.wait_for(1, timeout=5)) == 1
+            assert 'id="survey-report-banner"' not in admin_client.get(reports).content.decode()
+        assert run().startswith("Not due: a survey report was sent on 2026-11-05 03:17 UTC;")
+        assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
+
     def test_pending_report_is_not_doubled(self, receiver):
         report_at(NOW - timedelta(minutes=10), state=SURVEY_REPORT_PROCESSING)
         assert run().strip() == "Not sending: a survey report is being generated right now."
