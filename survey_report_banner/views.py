@@ -9,6 +9,7 @@ then follow the report's progress through ``report_status``.
 from functools import wraps
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -67,6 +68,11 @@ def _unavailable(request, as_json=False):
     return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
 
+# The LMS runs views in one transaction (ATOMIC_REQUESTS, as Tutor configures it). The send gate
+# manages its own short transaction around the request row's lock (api.request_report): inside the
+# request's, concurrent first clicks on MariaDB deadlock on the row's duplicate-key locks, and the
+# lock would be held until the page is rendered. See docs/decisions/0002.
+@transaction.non_atomic_requests
 @_banner_endpoint
 def send_report(request):
     """Enqueue the survey report task, then go back with a message saying what happened."""

@@ -98,6 +98,8 @@ if DB_ENGINE == "mysql":
             "HOST": os.environ.get("SRB_MYSQL_HOST", "127.0.0.1"),
             "PORT": os.environ.get("SRB_MYSQL_PORT", "3306"),
             "OPTIONS": {"charset": "utf8mb4"},
+            # As Tutor's LMS (config/partials/auth.yml): every view runs in one transaction.
+            "ATOMIC_REQUESTS": True,
             # Created by the test runner (the user needs CREATE/DROP), utf8mb4 whatever the server default.
             "TEST": {
                 "NAME": os.environ.get("SRB_MYSQL_TEST_NAME", "test_survey_report_banner"),
@@ -112,6 +114,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SRB_SQLITE_PATH", str(BASE_DIR.parent / ".host.sqlite3")),
             "OPTIONS": {"timeout": 20},
+            "ATOMIC_REQUESTS": True,
         }
     }
 
