@@ -169,9 +169,9 @@ def enqueue(task):
         raise BrokerUnavailable(str(exc)) from exc
 
 
-def reports_url():
+def reports_url(urlconf=None):
     """URL of the survey report list in Django admin, or None when the report admin is missing."""
     try:
-        return reverse("admin:survey_report_surveyreport_changelist")
+        return reverse("admin:survey_report_surveyreport_changelist", urlconf=urlconf)
     except NoReverseMatch:
         return None

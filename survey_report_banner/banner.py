@@ -79,8 +79,13 @@ def should_show_banner(request):
 
 def is_admin_path(path):
     """Whether ``path`` is under the admin site's root."""
-    admin_root = _admin_root(get_resolver(get_urlconf()), get_script_prefix())
-    return admin_root is not None and path.startswith(admin_root)
+    root = admin_root()
+    return root is not None and path.startswith(root)
+
+
+def admin_root():
+    """``reverse("admin:index")`` for this request's URLconf and script prefix, or None (memoised)."""
+    return _admin_root(get_resolver(get_urlconf()), get_script_prefix())
 
 
 @functools.lru_cache(maxsize=16)

@@ -2,13 +2,13 @@
 Template context for the banner. Runs on every template render of the LMS (Django and Mako).
 """
 
+import functools
 import logging
 
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 
-from . import api, conf
-from .banner import decide
+from . import api, banner, conf
 
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
 # lms/templates/admin/base_site.html. Ours replaces it, so it is always False when we run.
@@ -24,28 +24,41 @@ def survey_report_banner(request):
     Returns at once, without touching the cache or the database, for every request that is not
     a superuser on an admin page (see :func:`survey_report_banner.banner.decide`).
     """
-    decision = decide(request) if request is not None else None
+    decision = banner.decide(request) if request is not None else None
     if decision is None or not decision.show:
         return {_UPSTREAM_FLAG: False, "survey_report_banner": None}
     return {
         _UPSTREAM_FLAG: False,
         "survey_report_banner": {
-            "send_url": reverse("survey_report_banner:send"),
-            "dismiss_url": reverse("survey_report_banner:dismiss"),
-            "status_url": reverse("survey_report_banner:status"),
+            **_urls(get_resolver(get_urlconf()), get_script_prefix()),
             # The admin index has room for the whole message; every other admin page (change
             # lists, forms) gets one line and the buttons, the message one click away.
-            "compact": request.path != reverse("admin:index"),
+            "compact": request.path != banner.admin_root(),
             # "What is sent", from settings only: showing it never counts anything.
             "extra_data": conf.report_extra_data(),
             "site_domain": conf.report_site_domain(),
-            "reports_url": api.reports_url(),
             "next": request.get_full_path(),
             # The last attempt within the window failed (the POST to the project did not go through).
             "last_error_at": decision.last_error_at,
             "css_url": _static_url("survey_report_banner/banner.css"),
             "js_url": _static_url("survey_report_banner/banner.js"),
         },
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _urls(resolver, script_prefix):  # pylint: disable=unused-argument
+    """
+    The banner's URLs for one URL resolver and script prefix, memoised as ``banner._admin_root`` is.
+
+    The processor runs on every render; the URLs only change with the URLconf or the prefix.
+    """
+    urlconf = resolver.urlconf_name
+    return {
+        "send_url": reverse("survey_report_banner:send", urlconf=urlconf),
+        "dismiss_url": reverse("survey_report_banner:dismiss", urlconf=urlconf),
+        "status_url": reverse("survey_report_banner:status", urlconf=urlconf),
+        "reports_url": api.reports_url(urlconf),
     }
 
 

@@ -90,8 +90,14 @@ class TestBannerLanguage:
     @pytest.mark.django_db
     def test_fallback_paragraph_without_report_admin(self, admin_client, monkeypatch):
         """Without the report admin, the last paragraph names the list's path, in Spanish too."""
-        monkeypatch.setattr("survey_report_banner.api.reports_url", lambda: None)
-        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        from survey_report_banner.context_processors import _urls  # pylint: disable=import-outside-toplevel
+
+        monkeypatch.setattr("survey_report_banner.api.reports_url", lambda urlconf=None: None)
+        _urls.cache_clear()  # the banner's URLs are memoised per URLconf
+        try:
+            html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        finally:
+            _urls.cache_clear()
         assert (
             "En cualquier momento puede enviar informes y consultar el estado de los que ya envió en "
             "/admin/survey_report/surveyreport/.</p>"
