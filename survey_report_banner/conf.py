@@ -90,15 +90,19 @@ def _get(name, default):
     return getattr(settings, name, default)
 
 
+def _number(name, default, cast, at_least):
+    """Setting ``name`` as ``cast`` (int or float); ``default`` when unset, unreadable or below ``at_least``."""
+    try:
+        value = cast(_get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return value if value >= at_least else default  # False for NaN too
+
+
 def threshold_months():
     """Months a sent report or a dismissal hides the banner (``SURVEY_REPORT_CHECK_THRESHOLD``)."""
-    value = _get("SURVEY_REPORT_CHECK_THRESHOLD", SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT)
-    try:
-        months = int(value)
-    except (TypeError, ValueError):
-        months = SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
     # A zero or negative window would mean "ask on every page, forever": fall back to the default.
-    return months if months > 0 else SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
+    return _number("SURVEY_REPORT_CHECK_THRESHOLD", SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT, int, at_least=1)
 
 
 def survey_report_enabled():
@@ -162,13 +166,7 @@ def guard_generate_endpoint():
 
 def scheduled_lead():
     """How long before a report falls due a scheduled run sends it, as a ``timedelta``."""
-    value = _get("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT)
-    try:
-        hours = float(value)
-    except (TypeError, ValueError):
-        hours = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
-    if not hours >= 0:  # Negative, or NaN.
-        hours = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
+    hours = _number("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT, float, at_least=0)
     # A lead close to the threshold itself would send a report on almost every run.
     return timedelta(hours=min(hours, SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX))
 
