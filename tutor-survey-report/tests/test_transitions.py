@@ -85,21 +85,13 @@ def assert_compose_follows(tutor, yes):
     assert lms_auto_send(tutor) is yes
 
 
+@pytest.mark.parametrize("assert_follows", [assert_k8s_follows, assert_compose_follows], ids=["k8s", "compose"])
 @pytest.mark.parametrize("first", [True, False], ids=["yes-no-yes", "no-yes-no"])
-def test_kubernetes_follows_every_answer(tutor, first):
+def test_deployment_follows_every_answer(tutor, first, assert_follows):
+    """Kubernetes and docker compose follow the operator's answer, and each change of mind."""
     answer(tutor, first)
-    assert_k8s_follows(tutor, first)
+    assert_follows(tutor, first)
     change_mind(tutor, not first)
-    assert_k8s_follows(tutor, not first)
+    assert_follows(tutor, not first)
     change_mind(tutor, first)
-    assert_k8s_follows(tutor, first)
-
-
-@pytest.mark.parametrize("first", [True, False], ids=["yes-no-yes", "no-yes-no"])
-def test_docker_compose_follows_every_answer(tutor, first):
-    answer(tutor, first)
-    assert_compose_follows(tutor, first)
-    change_mind(tutor, not first)
-    assert_compose_follows(tutor, not first)
-    change_mind(tutor, first)
-    assert_compose_follows(tutor, first)
+    assert_follows(tutor, first)
