@@ -11,16 +11,16 @@ LMS's, so the route cannot be shadowed; this middleware, appended to ``MIDDLEWAR
 from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from . import api, conf, faults
 from .banner import is_banner_audience
 
 GUARDED_URL_NAME = "openedx.generate_survey_report"
-MIDDLEWARE_PATH = "survey_report_banner.middleware.GenerateReportGuardMiddleware"
 
 
-class GenerateReportGuardMiddleware:
+class GenerateReportGuardMiddleware(MiddlewareMixin):
     """
     Let only active staff superusers generate reports through upstream's endpoint, once.
 
@@ -36,14 +36,6 @@ class GenerateReportGuardMiddleware:
     middleware, and the CSRF check is one. ``plugin_settings`` appends it last; the system check
     ``survey_report_banner.W006`` says when it is missing or placed too early.
     """
-
-    def __init__(self, get_response):
-        """Standard Django middleware constructor."""
-        self.get_response = get_response
-
-    def __call__(self, request):
-        """Nothing to do around the response; the work is in :meth:`process_view`."""
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):  # pylint: disable=unused-argument
         """Answer a POST to upstream's endpoint; return None to let upstream's view answer."""
