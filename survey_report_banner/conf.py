@@ -90,10 +90,10 @@ def _get(name, default):
     return getattr(settings, name, default)
 
 
-def _number(name, default, cast, at_least):
-    """Setting ``name`` as ``cast`` (int or float); ``default`` when unset, unreadable or below ``at_least``."""
+def _number(value, default, cast, at_least):
+    """``value`` as ``cast`` (int or float); ``default`` when it is unreadable or below ``at_least``."""
     try:
-        value = cast(_get(name, default))
+        value = cast(value)
     except (TypeError, ValueError):
         return default
     return value if value >= at_least else default  # False for NaN too
@@ -102,7 +102,8 @@ def _number(name, default, cast, at_least):
 def threshold_months():
     """Months a sent report or a dismissal hides the banner (``SURVEY_REPORT_CHECK_THRESHOLD``)."""
     # A zero or negative window would mean "ask on every page, forever": fall back to the default.
-    return _number("SURVEY_REPORT_CHECK_THRESHOLD", SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT, int, at_least=1)
+    default = SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
+    return _number(_get("SURVEY_REPORT_CHECK_THRESHOLD", default), default, int, at_least=1)
 
 
 def survey_report_enabled():
@@ -166,7 +167,8 @@ def guard_generate_endpoint():
 
 def scheduled_lead():
     """How long before a report falls due a scheduled run sends it, as a ``timedelta``."""
-    hours = _number("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT, float, at_least=0)
+    default = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
+    hours = _number(_get("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", default), default, float, at_least=0)
     # A lead close to the threshold itself would send a report on almost every run.
     return timedelta(hours=min(hours, SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX))
 
