@@ -1,72 +1,91 @@
-"""Report generation and sending, following edx-platform's api.py and tasks.py."""
+"""
+Report generation and sending, following edx-platform's ``openedx/features/survey_report/api.py``.
 
-import json
+Kept as upstream has it, faults included: ``send_report_to_external_api`` POSTs with **no timeout**
+(a silent endpoint hangs the caller), records a ``SurveyReportUpload`` only after a 2xx, and
+``generate_report`` moves the row to ``error`` on any exception, wrapping it in a bare
+``Exception``. The banner must cope with exactly this code, so the stand-in must not be kinder.
+"""
 
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.forms.models import model_to_dict
 
-from .models import SURVEY_REPORT_ERROR, SURVEY_REPORT_GENERATED, SurveyReport, SurveyReportUpload
+from .models import (
+    SURVEY_REPORT_ERROR,
+    SURVEY_REPORT_GENERATED,
+    SurveyReport,
+    SurveyReportAnonymousSiteID,
+    SurveyReportUpload,
+)
+from .queries import (
+    get_course_enrollments,
+    get_generated_certificates,
+    get_recently_active_users,
+    get_registered_learners,
+    get_unique_courses_offered,
+)
+
+MAX_WEEKS_SINCE_LAST_LOGIN = 4
 
 
 def get_report_data():
-    """Real counts from this site's database (the host has users, not courses)."""
-    users = get_user_model().objects
+    """The five totals and the operator's extra data, counted now (upstream's queries)."""
     return {
-        "courses_offered": 0,
-        "learners": users.filter(last_login__gte=timezone.now() - timezone.timedelta(weeks=4)).count(),
-        "registered_learners": users.count(),
-        "enrollments": 0,
-        "generated_certificates": 0,
-        "extra_data": getattr(settings, "SURVEY_REPORT_EXTRA_DATA", {}),
+        "courses_offered": get_unique_courses_offered(),
+        "learners": get_recently_active_users(weeks=MAX_WEEKS_SINCE_LAST_LOGIN),
+        "registered_learners": get_registered_learners(),
+        "generated_certificates": get_generated_certificates(),
+        "enrollments": get_course_enrollments(),
+        "extra_data": settings.SURVEY_REPORT_EXTRA_DATA,
     }
-
-
-def update_report(survey_report_id, data):
-    """Upstream moves the report's state with update(): no model signal is sent."""
-    SurveyReport.objects.filter(id=survey_report_id).update(**data)
-
-
-def send_report_to_external_api(survey_report_id):
-    """
-    POST the report as JSON; raise when the endpoint refuses it, else record the upload.
-
-    As upstream: the upload is recorded only after ``raise_for_status()``, so a refused or failed
-    POST leaves no ``SurveyReportUpload`` row, and ``request_details`` keeps the endpoint's answer.
-    """
-    report = SurveyReport.objects.get(id=survey_report_id)
-    payload = {
-        "courses_offered": report.courses_offered,
-        "learners": report.learners,
-        "registered_learners": report.registered_learners,
-        "enrollments": report.enrollments,
-        "generated_certificates": report.generated_certificates,
-        "extra_data": report.extra_data,
-        "created_at": report.created_at.isoformat(),
-    }
-    if not getattr(settings, "ANONYMOUS_SURVEY_REPORT", False):
-        payload["site_name"] = getattr(settings, "LMS_BASE", "")
-    response = requests.post(settings.SURVEY_REPORT_ENDPOINT, data=json.dumps(payload),
-                             headers={"Content-Type": "application/json"}, timeout=10)
-    response.raise_for_status()
-    SurveyReportUpload.objects.create(report=report, status_code=response.status_code,
-                                      request_details=response.content.decode(errors="replace"))
 
 
 def generate_report():
     """Create the row (save → processing), fill it (update → generated), send it (error if not)."""
     if not settings.SURVEY_REPORT_ENABLE:
         raise Exception("Survey report generation is not enabled")  # pylint: disable=broad-exception-raised
-    report = SurveyReport()
-    report.save()
+    survey_report = SurveyReport()
+    survey_report.save()
     try:
         data = get_report_data()
         data["state"] = SURVEY_REPORT_GENERATED
-        update_report(report.id, data)
-        send_report_to_external_api(report.id)
-    except Exception as error:
-        update_report(report.id, {"state": SURVEY_REPORT_ERROR})
+        update_report(survey_report.id, data)
+        send_report_to_external_api(survey_report.id)
+    except Exception as update_report_error:
+        update_report(survey_report.id, {"state": SURVEY_REPORT_ERROR})
         # Upstream wraps whatever went wrong in a bare Exception; its task logs and swallows it.
-        raise Exception(error) from error  # pylint: disable=broad-exception-raised
-    return report.id
+        raise Exception(update_report_error) from update_report_error  # pylint: disable=broad-exception-raised
+    return survey_report.id
+
+
+def get_id():
+    """The report's identifier: the LMS domain, or a random ID kept in the database."""
+    if not settings.ANONYMOUS_SURVEY_REPORT:
+        return settings.LMS_BASE
+    return str(SurveyReportAnonymousSiteID.objects.get_or_create()[0].id)
+
+
+def send_report_to_external_api(report_id):
+    """
+    POST the report as JSON to ``SURVEY_REPORT_ENDPOINT`` and record the upload, as upstream.
+
+    No timeout (as upstream); ``raise_for_status()`` before the upload is recorded, so a refused
+    or failed POST leaves no ``SurveyReportUpload`` row; ``request_details`` keeps the answer.
+    """
+    report = SurveyReport.objects.get(id=report_id)
+    fields = ["courses_offered", "learners", "registered_learners", "generated_certificates", "enrollments"]
+    data = model_to_dict(report, fields=fields)
+    data["id"] = get_id()
+    data["extra_data"] = report.extra_data
+    data["created_at"] = report.created_at.strftime("%m-%d-%Y %H:%M:%S")
+
+    request = requests.post(settings.SURVEY_REPORT_ENDPOINT, json=data)  # pylint: disable=missing-timeout
+    request.raise_for_status()
+    SurveyReportUpload.objects.create(report=report, status_code=request.status_code,
+                                      request_details=request.content)
+
+
+def update_report(survey_report_id, data):
+    """Upstream moves the report's state with update(): no model signal is sent."""
+    SurveyReport.objects.filter(id=survey_report_id).update(**data)

@@ -1,5 +1,7 @@
 """SurveyReport as edx-platform defines it (fields, defaults, ordering)."""
 
+import uuid
+
 from django.db import models
 
 SURVEY_REPORT_PROCESSING = "processing"
@@ -47,8 +49,19 @@ class SurveyReportUpload(models.Model):
     sent_at = models.DateTimeField(auto_now=True)
     report = models.ForeignKey(SurveyReport, on_delete=models.CASCADE)
     status_code = models.IntegerField()
-    request_details = models.TextField(blank=True, null=True)
+    # As upstream: 255 characters at most (a longer answer is a DataError on MySQL's strict mode).
+    request_details = models.CharField(max_length=255, null=True, blank=True)
 
     def is_uploaded(self):
         """Whether the endpoint accepted the report."""
         return 200 <= self.status_code < 300
+
+
+class SurveyReportAnonymousSiteID(models.Model):
+    """
+    The random identifier a report carries when ``ANONYMOUS_SURVEY_REPORT`` is True.
+
+    .. no_pii:
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
