@@ -5,7 +5,6 @@ Also: a broker that is down or hangs, and twenty simultaneous clicks on MariaDB.
 """
 
 import contextlib
-import json
 import threading
 import time
 from collections import Counter
