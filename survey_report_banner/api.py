@@ -1,26 +1,31 @@
 """
-What the banner's two buttons do: request a survey report, or dismiss the banner.
+What the banner's two buttons do: request a survey report (through the send gate), or dismiss.
 
-Views stay thin; these functions hold the rules and are reused by the management command.
+Views stay thin; whether a report may be sent is the gate's rule (``gate.py``).
 """
 
 import enum
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
-from . import conf, reports
+from . import conf, gate, reports
 from .caching import invalidate
-from .models import SurveyReportBannerDismissal, SurveyReportRequest
+from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 
 log = logging.getLogger(__name__)
+
+# Seconds between the task's soft time limit (an exception inside it) and the hard one (the
+# worker's child process is killed), for upstream's ``except`` to record the ``error`` state.
+HARD_LIMIT_GRACE = 30
 
 
 class RequestOutcome(enum.Enum):
@@ -29,8 +34,17 @@ class RequestOutcome(enum.Enum):
     ENQUEUED = "enqueued"
     ALREADY_PENDING = "already_pending"
     ALREADY_SENT = "already_sent"
+    TOO_SOON = "too_soon"
     BROKER_UNAVAILABLE = "broker_unavailable"
     TASK_UNAVAILABLE = "task_unavailable"
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """The outcome of a request, and for ``TOO_SOON`` when the next attempt is allowed."""
+
+    outcome: RequestOutcome
+    retry_at: datetime | None = None
 
 
 class BrokerUnavailable(Exception):
@@ -43,67 +57,73 @@ def load_report_task():
 
 
 def dismiss(user):
-    """Record that ``user`` dismissed the banner; it stays hidden for them for the threshold window."""
-    # The post_save receiver (signals.changed) makes cached decisions stale. A savepoint, so that
-    # a failed INSERT (table not migrated yet) leaves the request's transaction usable for the
-    # session and the message that explain it (the LMS runs views with ATOMIC_REQUESTS).
-    with transaction.atomic():
-        return SurveyReportBannerDismissal.objects.create(user=user)
-
-
-def request_report(user):
     """
-    Enqueue edx-platform's report task once, however many superusers click at the same time.
+    Record that ``user`` dismissed the banner: one row per user, moved to now by each dismissal.
 
-    The request row is locked for the whole transaction: a concurrent click waits for the lock and
-    then sees the fresh ``requested_at``, so it answers "already pending" instead of enqueueing a
-    second task. If the broker refuses, the transaction rolls back and nothing is recorded.
+    An UPDATE, then an INSERT if the user had no row, then the UPDATE again if a concurrent first
+    click inserted it meanwhile; each statement in its own ``atomic`` block. The view opts out of
+    ``ATOMIC_REQUESTS``, so each is its own short transaction and concurrent clicks never wait on
+    each other's gap locks (which deadlocked on MariaDB); inside a caller's transaction each is a
+    savepoint, so a failed one (a table not migrated yet) leaves that transaction usable.
+    """
+    now = timezone.now()
+    rows = SurveyReportBannerDismissal.objects.filter(user=user)
+    with transaction.atomic():
+        updated = rows.update(dismissed_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                SurveyReportBannerDismissal.objects.create(user=user, dismissed_at=now)
+        except IntegrityError:  # A concurrent first click of the same user won the INSERT.
+            with transaction.atomic():
+                rows.update(dismissed_at=now)
+    invalidate()
+
+
+_OUTCOMES = {
+    gate.Outcome.ALREADY_SENT: RequestOutcome.ALREADY_SENT,
+    gate.Outcome.ON_ITS_WAY: RequestOutcome.ALREADY_PENDING,
+    gate.Outcome.TOO_SOON: RequestOutcome.TOO_SOON,
+}
+
+
+def request_report(user, trigger=SurveyReportAttempt.BANNER):
+    """
+    Enqueue openedx-platform's report task through the send gate: once, however many clicks.
+
+    The gate (:func:`survey_report_banner.gate.claim`) decides under the send lock, so a
+    concurrent click waits for the lock and then answers "already being generated". The task
+    carries Celery's ``expires`` (a task queued longer than the pending window never runs: by
+    then the claim has ended and another may have been queued) and a time limit. If the broker
+    refuses, nothing is recorded.
     """
     try:
         task = load_report_task()
-        reports.report_model()  # whether a report was sent is read from it, below
+        reports.report_model()  # whether a report was sent is read from it
     except (ImportError, LookupError, ValueError):
         # System checks W002/W003 say which; the superuser gets a message, not an error page.
         log.exception("Survey report task %r or model %r is not installed", conf.task_path(),
                       conf.report_model_label())
-        return RequestOutcome.TASK_UNAVAILABLE
-
-    now = timezone.now()
-    # get_or_create already copes with a concurrent INSERT (it catches the IntegrityError).
-    SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
+        return RequestResult(RequestOutcome.TASK_UNAVAILABLE)
     try:
-        with transaction.atomic():
-            # An UPDATE first takes the write lock on every backend (row lock on MySQL/PostgreSQL,
-            # database lock on SQLite, where SELECT ... FOR UPDATE is a no-op), so concurrent
-            # clicks are serialised here rather than both reading "nothing pending".
-            SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).update(
-                task_id=F("task_id")
-            )
-            lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
-            if reports.report_pending(lock.requested_at, now):
-                return RequestOutcome.ALREADY_PENDING
-            # A click from a page loaded before the last report went out: it already has its answer.
-            if reports.last_sent_report(now) is not None:
-                return RequestOutcome.ALREADY_SENT
-            result = enqueue(task)
-            lock.requested_at = now
-            lock.requested_by = user
-            lock.task_id = getattr(result, "id", "") or ""
-            lock.save()
+        verdict = gate.claim(trigger, user, hold=conf.pending_window(), enqueue=lambda: enqueue(task).id)
     except BrokerUnavailable:
-        return RequestOutcome.BROKER_UNAVAILABLE
-    invalidate()
-    log.info("Survey report requested by user %s (task %s)", user.pk, lock.task_id)
-    return RequestOutcome.ENQUEUED
+        return RequestResult(RequestOutcome.BROKER_UNAVAILABLE)
+    if not verdict.may_send:
+        return RequestResult(_OUTCOMES[verdict.outcome], verdict.retry_at)
+    log.info("Survey report requested by user %s (%s, task %s)", user.pk, trigger, verdict.task_id)
+    return RequestResult(RequestOutcome.ENQUEUED)
 
 
-def outcome_message(outcome):
+def outcome_message(result):
     """
     The Django admin message, ``(level, text)``, telling a superuser what their request did.
 
     Shared by *Send report* and the guarded "Generate Report" button of the report list, so both
     say the same thing for the same outcome.
     """
+    if result.outcome is RequestOutcome.TOO_SOON:
+        return messages.WARNING, too_soon_message(result.retry_at)
     return {
         RequestOutcome.ENQUEUED: (
             messages.SUCCESS,
@@ -128,7 +148,16 @@ def outcome_message(outcome):
             _("The survey report could not be requested because this site has no survey report task. "
               "Nothing was sent. Please ask your operator to check the survey report settings."),
         ),
-    }[outcome]
+    }[result.outcome]
+
+
+def too_soon_message(retry_at):
+    """What a refused attempt is told when sending kept failing: nothing sent, and when to try again."""
+    local = timezone.localtime(retry_at)
+    return _(
+        "Sending the survey report failed several times within the last hour, so nothing was sent now. "
+        "You can try again after %(time)s."
+    ) % {"time": f"{formats.time_format(local, 'TIME_FORMAT')} {local.tzname()}"}
 
 
 def enqueue(task):
@@ -140,9 +169,17 @@ def enqueue(task):
     with short connect/read timeouts and at most one quick retry (for a stale pooled socket).
     """
     app = task.app
+    # A task queued longer than the pending window never runs (the gate let the next click queue
+    # another by then); one that runs is stopped at the send deadline (upstream POSTs with no
+    # timeout): the soft limit raises inside the task, so upstream moves its row to ``error``.
+    limits = {
+        "expires": conf.pending_window().total_seconds(),
+        "soft_time_limit": conf.send_timeout(),
+        "time_limit": conf.send_timeout() + HARD_LIMIT_GRACE,
+    }
     if app.conf.task_always_eager:
         # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline.
-        return task.apply_async()
+        return task.apply_async(**limits)
     timeout = conf.enqueue_timeout()
     connection = app.connection_for_write(connect_timeout=timeout)
     options = dict(connection.transport_options or {})
@@ -161,6 +198,7 @@ def enqueue(task):
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=timeout)
             return task.apply_async(
                 connection=connection,
+                **limits,
                 retry=True,
                 retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
             )

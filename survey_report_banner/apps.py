@@ -38,7 +38,8 @@ class SurveyReportBannerConfig(AppConfig):
     }
 
     def ready(self):
-        """Connect the cache-invalidation receivers and register the system checks."""
-        from . import checks, signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        """Connect the cache-invalidation receivers, register the checks, guard the re-send action."""
+        from . import admin, checks, signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
 
         signals.connect()
+        admin.guard_report_admin()

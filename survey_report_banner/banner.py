@@ -4,7 +4,7 @@ The one rule that decides whether a request gets the survey report banner.
 Start at :func:`decide`: it reads top to bottom as the product definition's list of conditions.
 Everything cheap (path, role, settings) is checked before anything touches the cache or the
 database, because the context processor calling it runs on every page of the LMS. The report,
-request and dismissal facts are one query (:func:`compute_decision`), cached per user.
+claim and dismissal facts are one query (:func:`compute_decision`), cached per user.
 """
 
 import functools
@@ -14,13 +14,13 @@ from datetime import datetime
 from django.apps import apps
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, DateTimeField, OuterRef, Subquery
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import caching, conf, faults, reports
-from .models import SurveyReportBannerDismissal, SurveyReportRequest
+from . import caching, conf, faults, gate, reports
+from .models import SurveyReportBannerDismissal
 from .toggles import banner_disabled
 
 
@@ -48,8 +48,9 @@ def decide(request):
     3. the site can generate reports (``SURVEY_REPORT_ENABLE``), the report task and model are
        installed, and the operator has not turned the banner off (waffle switch
        ``survey_report_banner.disable_banner``);
-    4. no report was sent in the last ``SURVEY_REPORT_CHECK_THRESHOLD`` months, and none is on its
-       way (requested, or ``processing``, within the pending window);
+    4. no report was delivered in the last ``SURVEY_REPORT_CHECK_THRESHOLD`` months (a 2xx upload:
+       ``generated`` alone is not delivered), and none is on its way (queued, or still being
+       generated or posted, within the pending window);
     5. this user has not dismissed the banner within the same months.
 
     Conditions 1-3 cost no query (waffle caches the switch); 4-5 are one query, cached per user.
@@ -134,12 +135,14 @@ def compute_decision(user_id, now=None):
     Decide from the database whether ``user_id`` should see the banner, in one query.
 
     The query is built around the user's row so that it always returns exactly one row; the
-    report, request and dismissal facts come back as correlated sub-queries.
+    report, claim and dismissal facts come back as correlated sub-queries. What "delivered" and
+    "on its way" mean is ``reports.py``'s; what a held claim is, ``gate.py``'s.
     """
     now = now or timezone.now()
     since = reports.window_start(now)
     pending_since = now - conf.pending_window()
-    recent = reports.report_model().objects.filter(created_at__gte=since).order_by("-created_at")
+    report_rows = reports.report_model().objects
+    recent = report_rows.filter(created_at__gte=since).order_by("-created_at")
 
     def newest(queryset, field, output_field=None):
         return Subquery(queryset.values(field)[:1], output_field=output_field or DateTimeField())
@@ -148,41 +151,34 @@ def compute_decision(user_id, now=None):
         get_user_model().objects.filter(pk=user_id)
         .annotate(
             last_sent=newest(recent.filter(reports.delivered()), "created_at"),
+            on_its_way=newest(report_rows.filter(reports.on_its_way(now)).order_by("-created_at"), "created_at"),
+            claimed_at=newest(gate.held_claims(now), "requested_at"),
             last_report=newest(recent, "created_at"),
-            last_state=newest(recent, "state", CharField()),
-            requested_at=newest(
-                SurveyReportRequest.objects.filter(
-                    pk=SurveyReportRequest.SINGLETON_ID, requested_at__gte=pending_since
-                ),
-                "requested_at",
-            ),
             last_dismissed=newest(
-                SurveyReportBannerDismissal.objects.filter(user=OuterRef("pk"), dismissed_at__gte=since)
-                .order_by("-dismissed_at"),
+                SurveyReportBannerDismissal.objects.filter(user=OuterRef("pk"), dismissed_at__gte=since),
                 "dismissed_at",
             ),
         )
-        .values_list("last_sent", "last_report", "last_state", "requested_at", "last_dismissed")
+        .values_list("last_sent", "on_its_way", "claimed_at", "last_report", "last_dismissed")
         .first()
     )
     if row is None:  # The user was deleted mid-request.
         return Decision(False, "no such user")
-    last_sent, last_report, last_state, requested_at, last_dismissed = row
+    last_sent, on_its_way, claimed_at, last_report, last_dismissed = row
 
-    # edx-platform moves a new report to generated or error with QuerySet.update(): no signal.
-    # Inside the Celery task, task_postrun invalidates when the task ends; but upstream's
-    # synchronous ``generate_report`` command runs no task. So answers resting on a report row
-    # younger than the pending window are recomputed on each request until the row is final.
+    # Upstream moves a report to generated or error with QuerySet.update(): no signal. Inside the
+    # Celery task, task_postrun invalidates when the task ends; but upstream's synchronous
+    # ``generate_report`` command runs no task, and a report left on its way turns failed by the
+    # clock alone. So answers resting on a report row younger than the pending window are
+    # recomputed on each request until the row is final.
     settled = last_report is None or last_report < pending_since
     if last_dismissed:
         return Decision(False, "dismissed")
     if last_sent:
         return Decision(False, "sent", cacheable=settled)
-    if last_state == reports.REPORT_PROCESSING and last_report >= pending_since:
-        return Decision(False, "processing", cacheable=False)
-    # A request is pending until the worker creates its report row; after that the row's state
-    # decides (so a report that ended in ``error`` brings the banner back at once).
-    if requested_at and not (last_report and last_report >= requested_at):
+    if on_its_way:
+        return Decision(False, "on its way", cacheable=False)
+    if claimed_at:  # Queued: no worker has created its report row yet.
         return Decision(False, "requested")
-    last_error_at = last_report if last_state == reports.REPORT_ERROR else None
-    return Decision(True, "due", last_error_at=last_error_at, cacheable=settled)
+    # The newest report of the window was neither delivered nor is on its way: it failed.
+    return Decision(True, "due", last_error_at=last_report, cacheable=settled)

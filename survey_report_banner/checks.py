@@ -6,7 +6,8 @@ here would stop the very commands that fix the problem (``migrate``), switch the
 (``waffle_switch``) or send reports on schedule (``send_survey_report_if_due``). A plugin must never
 block the platform: every check is a ``Warning``, and while one fires the banner simply stays off.
 Ids: ``W002``-``W005`` were ``E001``-``E004`` (same meaning); ``W001`` (``ANONYMOUS_SURVEY_REPORT``
-is False) was retired, see README "Deploying"; ``W006`` is new. Retired ids are never reused.
+is False) was retired, see README "Deploying"; ``W006`` and ``W007`` are new. Retired ids are never
+reused.
 """
 
 from django.apps import apps
@@ -143,3 +144,17 @@ _GUARD_MUST_FOLLOW = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 )
+
+
+@checks.register(TAG)
+def check_settings(app_configs=None, **kwargs):  # pylint: disable=unused-argument
+    """W007: each setting with a value the banner cannot use as it is (it uses another, named here)."""
+    return [
+        checks.Warning(
+            f"{name} = {value!r} {why}: the survey report banner uses {used!r} instead.",
+            hint=f"Set {name} to a value in its documented range, or remove it to use the default "
+                 "(see the README's Configuration).",
+            id="survey_report_banner.W007",
+        )
+        for name, value, used, why in conf.setting_problems()
+    ]

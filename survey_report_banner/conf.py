@@ -6,6 +6,8 @@ late changes by ``plugin_settings`` or the LMS production settings are always ho
 """
 
 import json
+import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.conf import settings
 # .. setting_name: SURVEY_REPORT_CHECK_THRESHOLD
 # .. setting_default: 6
 # .. setting_description: edx-platform's own setting, reused here: how many months a sent
-#   survey report, or a superuser's dismissal, keeps the banner hidden.
+#   survey report, or a superuser's dismissal, keeps the banner hidden. 1 to 120.
 SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT = 6
 
 # .. setting_name: SURVEY_REPORT_ENABLE
@@ -43,22 +45,33 @@ SURVEY_REPORT_BANNER_REPORT_MODEL_DEFAULT = "survey_report.SurveyReport"
 
 # .. setting_name: SURVEY_REPORT_BANNER_PENDING_MINUTES
 # .. setting_default: 60
-# .. setting_description: How long a requested or still ``processing`` report hides the banner.
-#   Capped so that a crashed worker cannot hide the banner forever.
+# .. setting_description: How long a report on its way (a queued request, or a report row still
+#   ``processing`` or ``generated`` without a successful upload) counts as on its way: it hides the
+#   banner and keeps every other path from sending. After it, a report that did not arrive counts
+#   as failed. A queued task older than this never runs (Celery ``expires``). 15 to 1440; a value
+#   outside that range, or not a number, means the default (above 1440: 1440).
 SURVEY_REPORT_BANNER_PENDING_MINUTES_DEFAULT = 60
 
 # .. setting_name: SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT
 # .. setting_default: 3
 # .. setting_description: Seconds *Send report* waits for the Celery broker before telling the
-#   superuser it is unreachable (instead of Celery's default reconnect loop of minutes).
+#   superuser it is unreachable (instead of Celery's default reconnect loop of minutes). 0.1 to 30.
 SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT = 3.0
+
+# .. setting_name: SURVEY_REPORT_BANNER_SEND_TIMEOUT
+# .. setting_default: 300
+# .. setting_description: Seconds one attempt to generate and send a report may take: the
+#   deadline of ``send_survey_report_if_due`` (it then exits non-zero and says so) and the soft
+#   time limit of the task *Send report* enqueues (the hard limit is 30 s more). edx-platform POSTs
+#   with no timeout, so without it a silent endpoint would hang the job for good. 1 to 600.
+SURVEY_REPORT_BANNER_SEND_TIMEOUT_DEFAULT = 300.0
 
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_TIMEOUT
 # .. setting_default: 300
 # .. setting_description: Upper bound, in seconds, on how long a superuser's banner decision is
 #   kept in Django's cache. Every event that can change it (a send, a dismissal, a report row or
 #   upload) also invalidates it at once; the passing of time (the threshold running out) is seen
-#   within this many seconds.
+#   within this many seconds. 0 (no caching) to 86400.
 SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT = 300
 
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_ALIAS
@@ -90,20 +103,73 @@ def _get(name, default):
     return getattr(settings, name, default)
 
 
-def _number(value, default, cast, at_least):
-    """``value`` as ``cast`` (int or float); ``default`` when it is unreadable or below ``at_least``."""
+@dataclass(frozen=True)
+class Number:
+    """How one numeric setting is read: its default, its type, and the range that makes sense."""
+
+    default: float
+    cast: type
+    floor: float
+    ceiling: float
+
+
+# Every numeric setting, with the range in which it means what its annotation says. A value that
+# is not a finite number, or is below the floor (0 or less would turn a window or a limit off),
+# means the default; above the ceiling, the ceiling (a huge window would overflow the calendar).
+NUMBERS = {
+    "SURVEY_REPORT_CHECK_THRESHOLD": Number(SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT, int, 1, 120),
+    "SURVEY_REPORT_BANNER_PENDING_MINUTES": Number(SURVEY_REPORT_BANNER_PENDING_MINUTES_DEFAULT, float, 15, 1440),
+    "SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT": Number(SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT, float, 0.1, 30),
+    "SURVEY_REPORT_BANNER_SEND_TIMEOUT": Number(SURVEY_REPORT_BANNER_SEND_TIMEOUT_DEFAULT, float, 1, 600),
+    "SURVEY_REPORT_BANNER_CACHE_TIMEOUT": Number(SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT, int, 0, 86400),
+    "SURVEY_REPORT_SCHEDULED_LEAD_HOURS": Number(SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT, float, 0,
+                                                 SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX),
+}
+
+
+def _valid(name, value):
+    """``value`` of the numeric setting ``name``, validated: ``(value to use, problem or None)``."""
+    spec = NUMBERS[name]
     try:
-        value = cast(value)
-    except (TypeError, ValueError):
-        return default
-    return value if value >= at_least else default  # False for NaN too
+        if isinstance(value, bool):  # True is 1 to Python, never a meant duration
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return spec.default, "is not a number"
+    if not math.isfinite(number) or number < spec.floor:
+        return spec.default, f"is not a number from {spec.floor:g} to {spec.ceiling:g}"
+    if number > spec.ceiling:
+        return spec.cast(spec.ceiling), f"is above {spec.ceiling:g}"
+    return spec.cast(number), None
+
+
+def _number(name):
+    """The numeric setting ``name``, validated (see :data:`NUMBERS`); its default when unset."""
+    return _valid(name, _get(name, NUMBERS[name].default))[0]
+
+
+def setting_problems():
+    """
+    ``(setting, value, value used, why)`` for each setting whose value cannot be used as it is.
+
+    The system check ``survey_report_banner.W007`` reports these; the readers below already fall
+    back, so a bad value never turns a page into an error.
+    """
+    problems = []
+    for name, spec in NUMBERS.items():
+        value = _get(name, spec.default)
+        used, why = _valid(name, value)
+        if why:
+            problems.append((name, value, used, why))
+    alias = _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
+    if alias != cache_alias():
+        problems.append(("SURVEY_REPORT_BANNER_CACHE_ALIAS", alias, cache_alias(), "is not one of CACHES"))
+    return problems
 
 
 def threshold_months():
     """Months a sent report or a dismissal hides the banner (``SURVEY_REPORT_CHECK_THRESHOLD``)."""
-    # A zero or negative window would mean "ask on every page, forever": fall back to the default.
-    default = SURVEY_REPORT_CHECK_THRESHOLD_DEFAULT
-    return _number(_get("SURVEY_REPORT_CHECK_THRESHOLD", default), default, int, at_least=1)
+    return _number("SURVEY_REPORT_CHECK_THRESHOLD")
 
 
 def survey_report_enabled():
@@ -127,24 +193,31 @@ def report_model_label():
 
 
 def pending_window():
-    """How long a requested or processing report hides the banner, as a ``timedelta``."""
-    minutes = _get("SURVEY_REPORT_BANNER_PENDING_MINUTES", SURVEY_REPORT_BANNER_PENDING_MINUTES_DEFAULT)
-    return timedelta(minutes=float(minutes))
+    """How long a report on its way counts as on its way, as a ``timedelta``."""
+    return timedelta(minutes=_number("SURVEY_REPORT_BANNER_PENDING_MINUTES"))
 
 
 def enqueue_timeout():
     """Seconds to wait for the broker when enqueueing the report task."""
-    return float(_get("SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT", SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT))
+    return _number("SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT")
+
+
+def send_timeout():
+    """Seconds one attempt to generate and send a report may take."""
+    return _number("SURVEY_REPORT_BANNER_SEND_TIMEOUT")
 
 
 def cache_timeout():
     """Upper bound, in seconds, on a cached banner decision."""
-    return int(_get("SURVEY_REPORT_BANNER_CACHE_TIMEOUT", SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT))
+    return _number("SURVEY_REPORT_BANNER_CACHE_TIMEOUT")
 
 
 def cache_alias():
-    """Alias of the Django cache holding banner decisions."""
-    return _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
+    """Alias of the Django cache holding banner decisions; ``"default"`` when it names no cache."""
+    alias = _get("SURVEY_REPORT_BANNER_CACHE_ALIAS", SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT)
+    if isinstance(alias, str) and alias in getattr(settings, "CACHES", {}):
+        return alias
+    return SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT
 
 
 # .. setting_name: SURVEY_REPORT_BANNER_GUARD_GENERATE_ENDPOINT
@@ -167,10 +240,8 @@ def guard_generate_endpoint():
 
 def scheduled_lead():
     """How long before a report falls due a scheduled run sends it, as a ``timedelta``."""
-    default = SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT
-    hours = _number(_get("SURVEY_REPORT_SCHEDULED_LEAD_HOURS", default), default, float, at_least=0)
-    # A lead close to the threshold itself would send a report on almost every run.
-    return timedelta(hours=min(hours, SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX))
+    # A lead close to the threshold itself would send a report on almost every run: capped.
+    return timedelta(hours=_number("SURVEY_REPORT_SCHEDULED_LEAD_HOURS"))
 
 
 # .. setting_name: SURVEY_REPORT_EXTRA_DATA

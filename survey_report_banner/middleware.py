@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import api, conf, faults
 from .banner import is_banner_audience
+from .models import SurveyReportAttempt
 
 GUARDED_URL_NAME = "openedx.generate_survey_report"
 
@@ -53,7 +54,7 @@ class GenerateReportGuardMiddleware(MiddlewareMixin):
             # As *Send report*: a site that cannot generate reports has no such endpoint.
             raise Http404("Survey reports are disabled on this site.")
         try:
-            level, text = api.outcome_message(api.request_report(user))
+            level, text = api.outcome_message(api.request_report(user, SurveyReportAttempt.ENDPOINT))
         except faults.BANNER_FAULTS as exc:  # not migrated yet, or the cache is down
             faults.warn("the guarded Generate Report button", exc)
             level, text = messages.ERROR, faults.NOT_READY

@@ -1,20 +1,27 @@
 """
-What edx-platform's survey report table says: which report counts as sent, and which is on its way.
+What openedx-platform's survey report table says: which report was delivered, and which is on its way.
 
-edx-platform's ``SurveyReport`` rows move ``processing`` → ``generated`` (sent) or ``error`` (the
-POST failed). Its admin action "Send report to external API" can later deliver a report again: it
-records a ``SurveyReportUpload`` with the HTTP status and leaves the state alone, so a 2xx upload
-counts as sent as well.
+Upstream's ``generate_report`` saves a row (``processing``), fills it with ``update()``
+(``generated``), then POSTs it with no timeout, and records a ``SurveyReportUpload`` only after a
+2xx; any failure moves the row to ``error``. So ``generated`` means "counted", not "delivered": a
+worker killed mid-POST leaves a ``generated`` row that nothing reached. The rules, used alike by the
+banner, the send gate, the status endpoint and the scheduler's command:
+
+* **delivered**: a 2xx upload (upstream's admin action can deliver a report again later, even one
+  in ``error``); for older report models without uploads, the ``generated`` state;
+* **on its way**: ``processing``, or ``generated`` and not delivered, within the pending window
+  (``SURVEY_REPORT_BANNER_PENDING_MINUTES``) of the row's creation;
+* **failed**: anything else: ``error``, or a row left on its way past the pending window.
 """
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import conf
 
-# States of edx-platform's SurveyReport.state (openedx/features/survey_report/models.py).
+# States of upstream's SurveyReport.state (openedx/features/survey_report/models.py).
 REPORT_PROCESSING = "processing"
 REPORT_GENERATED = "generated"
 REPORT_ERROR = "error"
@@ -24,8 +31,16 @@ UPLOADS = "surveyreportupload"
 
 
 def report_model():
-    """The survey report model (edx-platform's ``SurveyReport`` unless configured otherwise)."""
+    """The survey report model (upstream's ``SurveyReport`` unless configured otherwise)."""
     return apps.get_model(conf.report_model_label())
+
+
+def upload_model():
+    """Upstream's ``SurveyReportUpload``, or None for report models without uploads (Palm's first)."""
+    for field in report_model()._meta.get_fields():  # pylint: disable=protected-access
+        if field.name == UPLOADS:
+            return field.related_model
+    return None
 
 
 def window_start(now=None):
@@ -35,34 +50,31 @@ def window_start(now=None):
 
 def delivered():
     """
-    The filter for reports that reached the project: ``generated``, or uploaded later with a 2xx.
+    The filter for reports that reached the project: a 2xx upload (or ``generated``, without uploads).
 
     Any 2xx upload counts, even if a later re-send failed: the report did arrive.
     """
-    sent = Q(state=REPORT_GENERATED)
-    if UPLOADS in {field.name for field in report_model()._meta.get_fields()}:  # pylint: disable=protected-access
-        sent |= Q(**{f"{UPLOADS}__status_code__gte": 200, f"{UPLOADS}__status_code__lt": 300})
-    return sent
+    uploads = upload_model()
+    if uploads is None:
+        return Q(state=REPORT_GENERATED)
+    return Q(Exists(uploads.objects.filter(report=OuterRef("pk"), status_code__gte=200, status_code__lt=300)))
+
+
+def on_its_way(now=None):
+    """The filter for reports still being generated or posted: recent, unfinished, not delivered."""
+    pending_since = (now or timezone.now()) - conf.pending_window()
+    unfinished = Q(state=REPORT_PROCESSING)
+    if upload_model() is not None:
+        unfinished |= Q(state=REPORT_GENERATED) & ~delivered()
+    return Q(created_at__gte=pending_since) & unfinished
 
 
 def last_sent_report(now=None):
-    """The newest report sent within the threshold window, or None."""
-    Report = report_model()  # pylint: disable=invalid-name
-    recent = Report.objects.filter(created_at__gte=window_start(now))
+    """The newest report delivered within the threshold window, or None."""
+    recent = report_model().objects.filter(created_at__gte=window_start(now))
     return recent.filter(delivered()).order_by("-created_at").first()
 
 
-def report_pending(requested_at, now=None):
-    """
-    Whether a report is on its way, within the pending window.
-
-    On its way means a report row still ``processing``, or a *Send report* request (made at
-    ``requested_at``) that no worker has turned into a report row yet.
-    """
-    pending_since = (now or timezone.now()) - conf.pending_window()
-    recent = report_model().objects.filter(created_at__gte=pending_since)
-    if recent.filter(state=REPORT_PROCESSING).exists():
-        return True
-    if requested_at is None or requested_at < pending_since:
-        return False
-    return not recent.filter(created_at__gte=requested_at).exists()
+def is_delivered(report):
+    """Whether this one report reached the project (see :func:`delivered`)."""
+    return report_model().objects.filter(pk=report.pk).filter(delivered()).exists()

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import conf, reports
-from .models import SurveyReportRequest
+from . import gate, reports
+from .models import SurveyReportAttempt, SurveyReportRequest
 
 
 class ReportState(enum.Enum):
@@ -22,8 +22,8 @@ class ReportState(enum.Enum):
     NONE = "none"  # Nothing was requested through the banner.
     QUEUED = "queued"  # Requested; no worker has picked the task up yet.
     GENERATING = "generating"  # A worker is counting, or posting the report to Axim's endpoint.
-    SENT = "sent"  # The endpoint accepted the report.
-    FAILED = "failed"  # Counting or posting failed, or no worker took the task in time.
+    SENT = "sent"  # The endpoint accepted the report (a 2xx upload).
+    FAILED = "failed"  # Counting or posting failed, no worker took the task in time, or it never arrived.
 
 
 @dataclass(frozen=True)
@@ -39,46 +39,47 @@ class ReportStatus:
 
 def last_request_status(now=None):
     """
-    The status of the report the last *Send report* asked for (three small queries at most).
+    The status of the latest attempt to send a report (a few small queries).
 
-    The newest report row created at or after the request is the one the task made. Upstream sets
-    it ``processing`` when it starts, ``generated`` once counted, then POSTs it and records the
-    answer as an upload; a failure moves the row to ``error``. So ``generated`` alone means
-    "counted, being posted": the report is sent once an upload says 2xx (a 2xx upload counts even
-    on an ``error`` row: upstream's admin action can deliver a report again). Report models without
-    uploads (older releases, or a configured model) count ``generated`` as sent.
+    The report row is the first one above the attempt's claim (its ``after_report_id``): the
+    one its task created. It is *sent* once delivered (a 2xx upload), *generating* while on its
+    way (``processing``, or ``generated`` and not yet delivered, within the pending window), and
+    *failed* otherwise: ``error``, or left on its way past the window (a worker killed mid-POST).
+    No row yet: *queued* while the claim holds, *failed* (lost) after. A re-send from the report
+    list creates no row: its uploads after the claim tell.
     """
+    now = now or timezone.now()
     request = SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).first()
     if request is None or request.requested_at is None:
         return ReportStatus(ReportState.NONE)
     requested_at = request.requested_at
-    report = reports.report_model().objects.filter(created_at__gte=requested_at).order_by("-pk").first()
+    held = gate.held_claims(now).exists()
+    if request.trigger == SurveyReportAttempt.RESEND:
+        return ReportStatus(_resend_state(requested_at) if not held else ReportState.GENERATING, requested_at)
+    rows = reports.report_model().objects
+    if request.after_report_id is None:  # A request recorded before the claim had a baseline.
+        rows = rows.filter(created_at__gte=requested_at)
+    else:
+        rows = rows.filter(pk__gt=request.after_report_id)
+    report = rows.order_by("pk").first()
     if report is None:
-        now = now or timezone.now()
-        if now - requested_at > conf.pending_window():
-            return ReportStatus(ReportState.FAILED, requested_at, lost=True)
-        return ReportStatus(ReportState.QUEUED, requested_at)
-    return ReportStatus(_state_of(report), requested_at, report.created_at)
+        if held:
+            return ReportStatus(ReportState.QUEUED, requested_at)
+        return ReportStatus(ReportState.FAILED, requested_at, lost=True)
+    return ReportStatus(_state_of(report, now), requested_at, report.created_at)
 
 
-def _state_of(report):
-    codes = _upload_codes(report)  # Newest first; None when the model has no uploads.
-    if codes and any(200 <= code < 300 for code in codes):
+def _state_of(report, now):
+    one = reports.report_model().objects.filter(pk=report.pk)
+    if one.filter(reports.delivered()).exists():
         return ReportState.SENT
-    state = getattr(report, "state", reports.REPORT_GENERATED)  # Palm's first model: rows were final.
-    if state == reports.REPORT_ERROR:
-        return ReportState.FAILED
-    if state == reports.REPORT_PROCESSING:
+    if one.filter(reports.on_its_way(now)).exists():
         return ReportState.GENERATING
-    if codes is None:
-        return ReportState.SENT
-    return ReportState.FAILED if codes else ReportState.GENERATING
+    return ReportState.FAILED
 
 
-def _upload_codes(report):
-    """HTTP statuses of the report's uploads (edx-platform's ``SurveyReportUpload``), newest first."""
-    fields = {field.name for field in report._meta.get_fields()}  # pylint: disable=protected-access
-    if reports.UPLOADS not in fields:
-        return None
-    uploads = getattr(report, f"{reports.UPLOADS}_set")
-    return list(uploads.order_by("-pk").values_list("status_code", flat=True))
+def _resend_state(since):
+    """A re-send's outcome: sent if an upload since the claim was accepted (failed ones leave none)."""
+    uploads = reports.upload_model()
+    accepted = uploads.objects.filter(sent_at__gte=since, status_code__gte=200, status_code__lt=300)
+    return ReportState.SENT if accepted.exists() else ReportState.FAILED

@@ -6,12 +6,14 @@ Django admin message; the banner's small script may instead ask for JSON to avoi
 then follow the report's progress through ``report_status``.
 """
 
+import math
 from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, ngettext
@@ -69,25 +71,33 @@ def _unavailable(request, as_json=False):
 
 
 # The LMS runs views in one transaction (ATOMIC_REQUESTS, as Tutor configures it). The send gate
-# manages its own short transaction around the request row's lock (api.request_report): inside the
-# request's, concurrent first clicks on MariaDB deadlock on the row's duplicate-key locks, and the
-# lock would be held until the page is rendered. See docs/decisions/0002.
+# manages its own short transaction around the request row's lock (gate.claim), and Dismiss writes
+# in autocommit: inside the request's transaction, concurrent first clicks on MariaDB deadlock on
+# duplicate-key and gap locks, and the lock would be held until the page is rendered. See ADR 0002.
 @transaction.non_atomic_requests
 @_banner_endpoint
 def send_report(request):
     """Enqueue the survey report task, then go back with a message saying what happened."""
-    outcome = api.request_report(request.user)
+    result = api.request_report(request.user)
     reports_url = api.reports_url()
-    level, text = api.outcome_message(outcome)
-    ok = level != messages.ERROR  # Enqueued, or nothing to do: the report is (being) sent.
+    level, text = api.outcome_message(result)
+    ok = level not in (messages.ERROR, messages.WARNING)  # Enqueued, or nothing to do: it is (being) sent.
     if _wants_json(request):
-        return JsonResponse({"status": outcome.value, "message": text}, status=200 if ok else 503)
+        if result.outcome is api.RequestOutcome.TOO_SOON:
+            response = JsonResponse(
+                {"status": result.outcome.value, "message": text, "retry_at": result.retry_at.isoformat()},
+                status=429,
+            )
+            response["Retry-After"] = str(max(1, math.ceil((result.retry_at - timezone.now()).total_seconds())))
+            return response
+        return JsonResponse({"status": result.outcome.value, "message": text}, status=200 if ok else 503)
     if reports_url and ok:
         text = format_html('{} <a href="{}">{}</a>', text, reports_url, _("View survey reports"))
     messages.add_message(request, level, text)
     return HttpResponseRedirect(_safe_next(request, fallback=reports_url or _admin_index()))
 
 
+@transaction.non_atomic_requests
 @_banner_endpoint
 def dismiss_banner(request):
     """Record the dismissal for this user, then go back to the page they were on."""

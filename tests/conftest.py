@@ -5,10 +5,12 @@ The host project (``tests/host``) is the Django project under test; see its sett
 """
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.test import Client
 from edx_django_utils.cache import RequestCache
+from openedx.features.survey_report.models import SURVEY_REPORT_GENERATED, SurveyReport, SurveyReportUpload
 from waffle.models import Switch
 
 from host.receiver import ReportReceiver
@@ -55,6 +57,22 @@ def make_user(username, is_active=True, is_staff=False, is_superuser=False):
         user.is_active = False
         user.save(update_fields=["is_active"])
     return user
+
+
+def make_report(created_at, state=SURVEY_REPORT_GENERATED, uploads=None):
+    """
+    A report row as upstream's task leaves it, created (``save()``) at ``created_at``.
+
+    ``uploads`` are the HTTP statuses of its ``SurveyReportUpload`` rows; by default a
+    ``generated`` report was delivered (one 200), as upstream's task leaves a report it sent.
+    """
+    with time_machine.travel(created_at, tick=False):
+        report = SurveyReport.objects.create(state=state)
+        if uploads is None:
+            uploads = [200] if state == SURVEY_REPORT_GENERATED else []
+        for code in uploads:
+            SurveyReportUpload.objects.create(report=report, status_code=code)
+    return report
 
 
 def client_for(role):

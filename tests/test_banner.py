@@ -18,7 +18,7 @@ from openedx.features.survey_report.models import (
 from survey_report_banner import banner, caching, conf
 from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
 
-from conftest import make_user
+from conftest import make_report, make_user
 
 NOW = datetime(2026, 8, 31, 12, 0, tzinfo=dt_timezone.utc)
 
@@ -28,13 +28,6 @@ def admin_request(user, path="/admin/"):
     request = RequestFactory().get(path)
     request.user = user
     return request
-
-
-def make_report(created_at, state=SURVEY_REPORT_GENERATED):
-    """A survey report row created (save(), like upstream) at ``created_at``."""
-    with time_machine.travel(created_at, tick=False):
-        report = SurveyReport.objects.create(state=state)
-    return report
 
 
 @pytest.mark.django_db
@@ -155,34 +148,67 @@ class TestWhen:
         SurveyReportUpload.objects.create(report=report, status_code=503)
         assert self.decide(superuser).reason == "sent"
 
-    def test_last_error_is_only_the_newest_attempt(self, superuser):
+    def test_last_error_is_the_newest_attempt_even_one_left_on_its_way(self, superuser):
         make_report(NOW - timedelta(days=3), state=SURVEY_REPORT_ERROR)
         make_report(NOW - timedelta(days=2), state=SURVEY_REPORT_PROCESSING)  # stuck, past the pending window
-        assert self.decide(superuser).last_error_at is None
+        assert self.decide(superuser).last_error_at == NOW - timedelta(days=2)
 
-    def test_processing_report_hides_within_pending_window(self, superuser):
-        make_report(NOW - timedelta(minutes=59), state=SURVEY_REPORT_PROCESSING)
+    @pytest.mark.parametrize("state", [SURVEY_REPORT_PROCESSING, SURVEY_REPORT_GENERATED])
+    def test_a_report_on_its_way_hides_within_the_pending_window(self, superuser, state):
+        """Counting (processing) or posting (generated, no upload yet): on its way, not sent."""
+        make_report(NOW - timedelta(minutes=59), state=state, uploads=[])
         decision = self.decide(superuser)
-        assert (decision.show, decision.reason) == (False, "processing")
+        assert (decision.show, decision.reason, decision.cacheable) == (False, "on its way", False)
 
-    def test_stuck_processing_report_stops_hiding(self, superuser):
-        make_report(NOW - timedelta(minutes=61), state=SURVEY_REPORT_PROCESSING)
-        assert self.decide(superuser).show is True
+    @pytest.mark.parametrize("state", [SURVEY_REPORT_PROCESSING, SURVEY_REPORT_GENERATED])
+    def test_a_report_left_on_its_way_counts_as_failed_after_the_window(self, superuser, state):
+        """
+        A worker killed mid-POST (or a Job's deadline) leaves ``generated`` and no upload: nothing
+        reached the project, so the banner is back after the window, with the failure notice.
+        """
+        make_report(NOW - timedelta(minutes=61), state=state, uploads=[])
+        decision = self.decide(superuser)
+        assert (decision.show, decision.reason) == (True, "due")
+        assert decision.last_error_at == NOW - timedelta(minutes=61)
 
-    @override_settings(SURVEY_REPORT_BANNER_PENDING_MINUTES=5)
+    def test_generated_with_a_failed_upload_is_not_sent(self, superuser):
+        make_report(NOW - timedelta(days=1), uploads=[500])
+        assert (self.decide(superuser).show, self.decide(superuser).reason) == (True, "due")
+
+    @override_settings(SURVEY_REPORT_BANNER_REPORT_MODEL="survey_report.SurveyReportWithoutUploads")
+    def test_report_models_without_uploads_keep_generated_as_sent(self, superuser):
+        from openedx.features.survey_report.models import SurveyReportWithoutUploads
+        with time_machine.travel(NOW - timedelta(days=1), tick=False):
+            SurveyReportWithoutUploads.objects.create(state=SURVEY_REPORT_GENERATED)
+        assert self.decide(superuser).reason == "sent"
+
+    @override_settings(SURVEY_REPORT_BANNER_PENDING_MINUTES=20)
     def test_pending_window_setting(self, superuser):
-        make_report(NOW - timedelta(minutes=6), state=SURVEY_REPORT_PROCESSING)
+        make_report(NOW - timedelta(minutes=19), state=SURVEY_REPORT_PROCESSING)
+        assert self.decide(superuser).show is False
+        SurveyReport.objects.all().delete()
+        make_report(NOW - timedelta(minutes=21), state=SURVEY_REPORT_PROCESSING)
         assert self.decide(superuser).show is True
 
-    def test_request_pending_until_worker_creates_report(self, superuser):
-        SurveyReportRequest.objects.create(pk=1, requested_at=NOW - timedelta(minutes=2))
+    @pytest.mark.parametrize("minutes", [0, -5, "abc", None, float("nan")])
+    def test_a_pending_window_of_zero_or_nonsense_keeps_the_default(self, superuser, settings, minutes):
+        settings.SURVEY_REPORT_BANNER_PENDING_MINUTES = minutes
+        make_report(NOW - timedelta(minutes=59), state=SURVEY_REPORT_PROCESSING)
+        assert self.decide(superuser).reason == "on its way"
+
+    def test_claim_holds_until_the_worker_creates_its_report(self, superuser):
+        SurveyReportRequest.objects.create(
+            pk=1, requested_at=NOW - timedelta(minutes=2), busy_until=NOW + timedelta(minutes=58), after_report_id=0,
+        )
         assert self.decide(superuser).reason == "requested"
         # The worker picks it up and the report fails: the banner is back at once.
         make_report(NOW - timedelta(minutes=1), state=SURVEY_REPORT_ERROR)
         assert self.decide(superuser).show is True
 
-    def test_old_request_stops_hiding(self, superuser):
-        SurveyReportRequest.objects.create(pk=1, requested_at=NOW - timedelta(minutes=61))
+    def test_expired_claim_stops_hiding(self, superuser):
+        SurveyReportRequest.objects.create(
+            pk=1, requested_at=NOW - timedelta(minutes=61), busy_until=NOW - timedelta(minutes=1), after_report_id=0,
+        )
         assert self.decide(superuser).show is True
 
     def test_dismissal_is_per_user(self, superuser, other_superuser):
@@ -213,17 +239,19 @@ class TestCachedDecision:
         SurveyReportBannerDismissal.objects.create(user=superuser)
         assert banner.should_show_banner(request) is False
 
-    def test_report_update_without_signal_is_seen_after_task(self, superuser):
+    def test_report_rows_written_without_signals_are_seen_after_the_task(self, superuser):
         request = admin_request(superuser)
-        report = SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
-        assert banner.should_show_banner(request) is False
-        # The task later marks it as error with update(): no model signal...
-        SurveyReport.objects.filter(pk=report.pk).update(state=SURVEY_REPORT_ERROR)
+        assert banner.should_show_banner(request) is True  # cached: due
+        # Rows written without model signals (upstream moves states with update())...
+        with time_machine.travel(NOW - timedelta(days=1), tick=False):
+            [report] = SurveyReport.objects.bulk_create([SurveyReport(state=SURVEY_REPORT_GENERATED)])
+        SurveyReportUpload.objects.bulk_create([SurveyReportUpload(report_id=report.pk, status_code=200)])
+        assert banner.should_show_banner(request) is True  # ...leave the cached answer...
         # ...but the task finishing is a signal the plugin listens to, in the worker's process.
         from celery.signals import task_postrun
         from openedx.features.survey_report.tasks import generate_survey_report
         task_postrun.send(sender=generate_survey_report, task_id="x", task=generate_survey_report)
-        assert banner.should_show_banner(request) is True
+        assert banner.should_show_banner(request) is False
 
     def test_cached_decision_expires_within_the_cache_timeout_after_the_threshold(self, superuser):
         make_report(datetime(2026, 1, 10, 9, 0, tzinfo=dt_timezone.utc))

@@ -25,9 +25,13 @@ STATUS = "/survey-report-banner/status/"
 
 
 def requested(at=None):
-    """Record a *Send report* click at ``at`` (now by default), as api.request_report does."""
+    """Record a *Send report* claim at ``at`` (now by default), as the send gate does."""
     at = at or timezone.now()
-    SurveyReportRequest.objects.update_or_create(pk=1, defaults={"requested_at": at, "task_id": "t-1"})
+    newest = SurveyReport.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    SurveyReportRequest.objects.update_or_create(pk=1, defaults={
+        "requested_at": at, "task_id": "t-1", "trigger": "banner", "after_report_id": newest,
+        "busy_until": at + timedelta(minutes=60),
+    })
     return at
 
 
@@ -65,7 +69,7 @@ class TestLastRequestStatus:
         (SURVEY_REPORT_GENERATED, (), ReportState.GENERATING),
         (SURVEY_REPORT_GENERATED, (201,), ReportState.SENT),
         (SURVEY_REPORT_GENERATED, (500, 200), ReportState.SENT),
-        (SURVEY_REPORT_GENERATED, (503,), ReportState.FAILED),
+        (SURVEY_REPORT_GENERATED, (503,), ReportState.GENERATING),  # No 2xx yet, within the window.
         (SURVEY_REPORT_GENERATED, (200, 503), ReportState.SENT),  # Any 2xx upload: it arrived.
         (SURVEY_REPORT_ERROR, (), ReportState.FAILED),
         (SURVEY_REPORT_ERROR, (502,), ReportState.FAILED),
@@ -78,21 +82,36 @@ class TestLastRequestStatus:
         assert status.state is expected
         assert status.created_at == row.created_at
 
-    def test_newest_row_after_the_request_wins(self):
+    def test_the_attempts_own_row_answers(self):
+        """The first row above the claim is the one its task created; a later one is another attempt's."""
         requested()
-        report(SURVEY_REPORT_ERROR)
+        own = report(SURVEY_REPORT_ERROR)
         report(SURVEY_REPORT_GENERATED, created_at=timezone.now() + timedelta(seconds=5), uploads=(200,))
-        assert last_request_status().state is ReportState.SENT
+        status = last_request_status()
+        assert (status.state, status.created_at) == (ReportState.FAILED, own.created_at)
+
+    def test_the_row_is_found_by_pk_not_by_the_clock(self):
+        """A worker whose clock runs behind the web server's still answers the click."""
+        requested()
+        row = report(SURVEY_REPORT_GENERATED, created_at=timezone.now() - timedelta(seconds=30), uploads=(200,))
+        assert last_request_status().state is ReportState.SENT and row.pk
 
     def test_a_request_never_picked_up_fails_after_the_pending_window(self):
         at = requested(timezone.now() - timedelta(minutes=61))
         status = last_request_status()
         assert status.state is ReportState.FAILED and status.lost and status.requested_at == at
 
-    def test_two_queries_at_most(self, django_assert_max_num_queries):
+    @pytest.mark.parametrize("state", [SURVEY_REPORT_PROCESSING, SURVEY_REPORT_GENERATED])
+    def test_a_report_left_on_its_way_fails_after_the_pending_window(self, state):
+        """A worker killed mid-POST leaves ``generated`` and no upload: not "Generating" forever."""
+        requested(timezone.now() - timedelta(minutes=70))
+        report(state, created_at=timezone.now() - timedelta(minutes=69))
+        assert last_request_status().state is ReportState.FAILED
+
+    def test_a_few_small_queries(self, django_assert_max_num_queries):
         requested()
         report(SURVEY_REPORT_GENERATED, uploads=(200,))
-        with django_assert_max_num_queries(3):
+        with django_assert_max_num_queries(4):
             last_request_status()
 
 

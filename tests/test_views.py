@@ -4,16 +4,19 @@ Tests of survey_report_banner.views through the real pages: roles, methods, CSRF
 
 import re
 import time
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client, override_settings
+from django.utils import timezone
 from openedx.features.survey_report.models import SURVEY_REPORT_ERROR, SURVEY_REPORT_GENERATED, SurveyReport
 
 from host.celery import APP
 from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
 
-from conftest import client_for
+from conftest import client_for, make_report
 
 SEND = "/survey-report-banner/send/"
 DISMISS = "/survey-report-banner/dismiss/"
@@ -192,7 +195,7 @@ class TestSend:
         assert broker() == [TASK, TASK]
 
     def test_click_from_a_stale_page_after_the_report_went_out(self, admin_client, broker):
-        SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
+        make_report(timezone.now())
         response = admin_client.post(SEND)
         assert broker() == []
         assert message_texts(response) == [
@@ -201,7 +204,7 @@ class TestSend:
         ]
 
     def test_click_from_a_stale_page_lands_back_on_that_admin_page(self, admin_client, broker):
-        SurveyReport.objects.create(state=SURVEY_REPORT_GENERATED)
+        make_report(timezone.now())
         response = admin_client.post(SEND, {"next": "/admin/auth/user/?o=1"})
         assert response.status_code == 302 and response["Location"] == "/admin/auth/user/?o=1"
         follow = admin_client.get(response["Location"])
@@ -260,6 +263,44 @@ class TestSend:
         response = admin_client.post(SEND, HTTP_ACCEPT="application/json")
         assert response.status_code == 200
         assert response.json()["status"] == "enqueued"
+
+    def test_a_report_counted_but_not_yet_delivered_is_on_its_way(self, admin_client, broker):
+        """``generated`` without an upload yet: the worker is posting it; a second one would double it."""
+        make_report(timezone.now() - timedelta(minutes=5), uploads=[])
+        response = admin_client.post(SEND)
+        assert broker() == []
+        assert message_texts(response)[0].startswith("A survey report is already being generated.")
+
+    def test_a_report_that_never_arrived_does_not_count_as_sent(self, admin_client, broker):
+        """``generated``, no upload, past the pending window (a worker killed mid-POST): send again."""
+        make_report(timezone.now() - timedelta(minutes=61), uploads=[])
+        assert BANNER in admin_client.get("/admin/").content.decode()
+        admin_client.post(SEND)
+        assert broker() == [TASK]
+
+    def test_too_many_failed_attempts_within_the_hour(self, admin_client, broker):
+        """After three failed attempts in an hour, a fourth is refused and says when it can be made."""
+        start = datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc)
+        for minute in (0, 1, 2):
+            with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+                assert admin_client.post(SEND).status_code == 302
+                make_report(start + timedelta(minutes=minute, seconds=10), state=SURVEY_REPORT_ERROR)
+        assert broker() == [TASK, TASK, TASK]  # the first failure did not stop "Try again"
+        with time_machine.travel(start + timedelta(minutes=30), tick=False):
+            response = admin_client.post(SEND, {"next": "/admin/"})
+            assert response.status_code == 302 and response["Location"] == "/admin/"
+            assert message_texts(response)[-1] == (
+                "Sending the survey report failed several times within the last hour, so nothing was sent "
+                "now. You can try again after 3 p.m. UTC."
+            )
+            as_json = admin_client.post(SEND, HTTP_ACCEPT="application/json")
+            assert as_json.status_code == 429 and as_json["Retry-After"] == str(30 * 60)
+            assert as_json.json()["status"] == "too_soon"
+            assert as_json.json()["retry_at"] == "2026-11-25T15:00:00+00:00"
+        assert broker() == []
+        with time_machine.travel(start + timedelta(hours=1), tick=False):
+            admin_client.post(SEND)  # an hour after the first attempt: allowed again
+        assert broker() == [TASK]
 
 
 @pytest.mark.django_db

@@ -2,10 +2,12 @@
 ``./manage.py lms send_survey_report_if_due``: generate and send a survey report when one is due.
 
 Meant to run often (daily) from a scheduler such as the Tutor plugin's job: it does nothing until
-no report was sent within ``SURVEY_REPORT_CHECK_THRESHOLD`` months, so a missed run never skips a
-half-year. It runs edx-platform's own report task in this process (not through the broker) and
-reads the outcome from the report row, so the exit code tells the scheduler whether the report
-really went out.
+no report was delivered within ``SURVEY_REPORT_CHECK_THRESHOLD`` months, so a missed run never
+skips a half-year. Whether it may send is the send gate's rule (``survey_report_banner.gate``), the
+same as for *Send report*: a click still queued, another run in progress, or too many failed
+attempts within the hour all mean "not now". It runs openedx-platform's own report task in this
+process (not through the broker) within ``SURVEY_REPORT_BANNER_SEND_TIMEOUT`` seconds, and reads
+its own report row back, so the exit code tells the scheduler whether the report really arrived.
 
 With ``--scheduled`` a report is sent when it *will* fall due before the next scheduled run: a
 daily job never starts at the same second twice, and waiting until the report is exactly due
@@ -16,13 +18,13 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from survey_report_banner import api, conf, reports
+from survey_report_banner import api, conf, gate, reports, sending
+from survey_report_banner.models import SurveyReportAttempt
 
 
 class Command(BaseCommand):
-    """Send the survey report if the last successful one is older than the threshold."""
+    """Send the survey report if the last delivered one is older than the threshold."""
 
     help = __doc__.strip().splitlines()[0]
 
@@ -40,7 +42,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        """Run the report task when a report is due (or ``--force``), and say what happened."""
+        """Ask the send gate; when it says yes, run the report task and say what became of the report."""
         if not conf.survey_report_enabled():
             self.stdout.write(
                 "Survey reports are disabled on this site (SURVEY_REPORT_ENABLE is False): nothing to do."
@@ -53,65 +55,77 @@ class Command(BaseCommand):
             )
             return
         try:
-            Report = reports.report_model()  # pylint: disable=invalid-name
+            reports.report_model()
         except (LookupError, ValueError) as exc:
             # System check W003; a clear exit 1 for the scheduler rather than a traceback.
             raise CommandError(
                 f"The survey report model {conf.report_model_label()!r} is not installed: {exc}"
             ) from exc
-        now = timezone.now()
-        if not options["force"] and not self._due(now, scheduled):
-            return
-
         try:
             task = api.load_report_task()
         except ImportError as exc:
             raise CommandError(f"The survey report task {conf.task_path()!r} cannot be imported: {exc}") from exc
 
-        newest_before = Report.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        lead = conf.scheduled_lead() if scheduled else timedelta(0)
+        timeout = conf.send_timeout()
+        verdict = gate.claim(
+            SurveyReportAttempt.SCHEDULER if scheduled else SurveyReportAttempt.COMMAND,
+            lead=lead, force=options["force"], hold=timedelta(seconds=timeout) + gate.HOLD_GRACE,
+        )
+        if not verdict.may_send:
+            self._not_now(verdict, lead, scheduled)
+            return
+
         self.stdout.write("A survey report is due: generating and sending it now...")
-        # In this process, so that the outcome is known before we exit. edx-platform's task never
-        # raises (it logs and moves the row to "error"), so the row, not the task, tells the outcome.
+        # In this process, so that the outcome is known before we exit. Upstream's task never
+        # raises (it logs and moves the row to "error"), so the row tells the outcome, and the
+        # error it logged tells the cause.
         try:
-            task.apply()
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            # Only with CELERY_TASK_EAGER_PROPAGATES and a task that raises; the row still decides.
-            self.stderr.write(f"The survey report task raised: {exc!r}")
-        report = Report.objects.filter(pk__gt=newest_before).order_by("-pk").first()
+            with sending.capture_failure() as failure, sending.deadline(timeout):
+                try:
+                    task.apply()
+                except Exception as exc:  # pylint: disable=broad-exception-caught
+                    # Only with CELERY_TASK_EAGER_PROPAGATES and a task that raises; the row still decides.
+                    self.stderr.write(f"The survey report task raised: {exc!r}")
+                    failure.exception = failure.exception or exc
+        except sending.SendTimedOut as exc:  # Fired outside upstream's try (while saving the row).
+            failure.exception = exc
+        finally:
+            gate.release(verdict)
+        report = gate.own_report(verdict)
         if report is None:
             raise CommandError("The survey report could not be sent: the task created no report.")
-        # Report models from before edx-platform added ``state`` only stored reports that were sent.
+        if reports.is_delivered(report):
+            self.stdout.write(self.style.SUCCESS(f"Survey report {report.pk} generated and sent."))
+            return
+        cause = sending.describe(failure.exception)
         state = getattr(report, "state", reports.REPORT_GENERATED)
-        if state != reports.REPORT_GENERATED:
-            raise CommandError(
-                f"The survey report could not be sent: report {report.pk} is in state {state!r} "
-                "(see the LMS logs, and /admin/survey_report/surveyreport/)."
-            )
-        self.stdout.write(self.style.SUCCESS(f"Survey report {report.pk} generated and sent."))
+        raise CommandError(
+            f"The survey report could not be sent: report {report.pk} is in state {state!r}"
+            + (f" ({cause})" if cause else "")
+            + ". Nothing reached the Open edX project; see the LMS logs and /admin/survey_report/surveyreport/."
+        )
 
-    def _due(self, now, scheduled):
-        """
-        Whether a report must be sent now; when not, say why.
-
-        Due means the banner would show: no report sent within the threshold. A scheduled run looks
-        ``conf.scheduled_lead()`` ahead, so that it sends the report that the next run would be too late
-        for. Once it has, the report just sent hides the banner for the threshold and keeps every
-        run of that window "not due": at most one report per window.
-        """
-        lead = conf.scheduled_lead() if scheduled else timedelta(0)
-        last_sent = reports.last_sent_report(now + lead)
-        if last_sent is not None:
+    def _not_now(self, verdict, lead, scheduled):
+        """Say why nothing is sent now; exit 1 only when sending keeps failing (too many attempts)."""
+        if verdict.outcome is gate.Outcome.ALREADY_SENT:
+            sent_at = verdict.last_sent.created_at
             months = conf.threshold_months()
-            due = last_sent.created_at + relativedelta(months=months)
+            due = sent_at + relativedelta(months=months)
             message = (
-                f"Not due: a survey report was sent on {last_sent.created_at:%Y-%m-%d %H:%M %Z}; "
+                f"Not due: a survey report was sent on {sent_at:%Y-%m-%d %H:%M %Z}; "
                 f"the next one is due after {due:%Y-%m-%d} (every {months} months)."
             )
             if scheduled:
                 message += f" Scheduled runs send it from {due - lead:%Y-%m-%d %H:%M %Z}."
             self.stdout.write(message)
-            return False
-        if reports.report_pending(None, now):
-            self.stdout.write("Not sending: a survey report is being generated right now.")
-            return False
-        return True
+        elif verdict.outcome is gate.Outcome.ON_ITS_WAY:
+            self.stdout.write(
+                "Not sending: a survey report is already on its way (requested from the banner or the "
+                "report list, or sent by another run); it counts for this window once it arrives."
+            )
+        else:
+            raise CommandError(
+                f"Not sending: {gate.MAX_ATTEMPTS} attempts to send a survey report failed within the last "
+                f"hour; the next attempt is possible after {verdict.retry_at:%Y-%m-%d %H:%M %Z}."
+            )

@@ -65,3 +65,17 @@ class SurveyReportAnonymousSiteID(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+
+class SurveyReportWithoutUploads(models.Model):
+    """
+    A report model without uploads, as before upstream recorded them: ``generated`` meant sent.
+
+    Not upstream's: the banner supports such models (``SURVEY_REPORT_BANNER_REPORT_MODEL``), and
+    the tests point that setting here to pin the rule they keep.
+
+    .. no_pii:
+    """
+
+    created_at = models.DateTimeField(auto_now=True)
+    state = models.CharField(max_length=24, choices=SURVEY_REPORT_STATES, default=SURVEY_REPORT_PROCESSING)

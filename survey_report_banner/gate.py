@@ -1,0 +1,155 @@
+"""
+May a survey report be sent now? The one rule that every path that sends goes through.
+
+Start at :func:`decide`: it reads top to bottom. The paths that send are *Send report*, the
+guarded "Generate Report" button of the report list, ``send_survey_report_if_due`` (the daily
+job, ``tutor ... do survey-report``, a manual run) and the report list's "Send report to external
+API" action. Each calls :func:`claim`, which asks :func:`decide` under the send lock (the single
+``SurveyReportRequest`` row, locked in the database) and, on yes, records the attempt and claims
+the send before anything leaves. Two paths asking at the same moment, in two processes or on two
+machines, therefore wait for each other, and the second sees the first one's claim.
+
+What "delivered" and "on its way" mean in upstream's report table is in ``reports.py``.
+"""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, F, Max, OuterRef
+from django.utils import timezone
+
+from . import reports
+from .caching import invalidate
+from .models import SurveyReportAttempt, SurveyReportRequest
+
+#: While sending fails, at most this many attempts in any ATTEMPT_PERIOD, whatever their triggers:
+#: an endpoint that stores a report and then answers 5xx gets no more copies than this.
+MAX_ATTEMPTS = 3
+ATTEMPT_PERIOD = timedelta(hours=1)
+
+#: An inline sender (the command, the re-send action) holds its claim this much longer than its
+#: send deadline, so that a process killed mid-send frees the claim soon after.
+HOLD_GRACE = timedelta(seconds=60)
+
+
+class Outcome(enum.Enum):
+    """The gate's answer."""
+
+    SEND = "send"
+    ALREADY_SENT = "already_sent"
+    ON_ITS_WAY = "on_its_way"
+    TOO_SOON = "too_soon"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer, with what each answer needs to be explained or acted on."""
+
+    outcome: Outcome
+    # ALREADY_SENT: the report delivered within the window.
+    last_sent: object = None
+    # TOO_SOON: when the next attempt will be allowed.
+    retry_at: datetime | None = None
+    # SEND: when the claim was made, and the newest report row before it (rows above are this attempt's).
+    claimed_at: datetime | None = None
+    after_report_id: int = 0
+    task_id: str = ""
+
+    @property
+    def may_send(self):
+        """Whether the caller may send now (it holds the claim)."""
+        return self.outcome is Outcome.SEND
+
+
+def decide(now=None, *, lead=timedelta(0), force=False):
+    """
+    Decide whether a survey report may be sent now. Callers hold the send lock (see :func:`claim`).
+
+    1. Not if a report was delivered within ``SURVEY_REPORT_CHECK_THRESHOLD`` months (as of
+       ``now + lead``: a scheduled run looks ahead to its next run), unless ``force``: one report
+       per window.
+    2. Not while a report is on its way: a claim still held (a queued task, a run in progress) or
+       a report row still being generated or posted within the pending window. At most one at a
+       time.
+    3. Not when ``MAX_ATTEMPTS`` attempts were made within the last ``ATTEMPT_PERIOD`` (sending
+       keeps failing); the verdict says when the next one is allowed.
+    4. Otherwise, yes.
+    """
+    now = now or timezone.now()
+    if not force:
+        last_sent = reports.last_sent_report(now + lead)
+        if last_sent is not None:
+            return Verdict(Outcome.ALREADY_SENT, last_sent=last_sent)
+    if held_claims(now).exists() or reports.report_model().objects.filter(reports.on_its_way(now)).exists():
+        return Verdict(Outcome.ON_ITS_WAY)
+    recent = list(
+        SurveyReportAttempt.objects.filter(attempted_at__gt=now - ATTEMPT_PERIOD)
+        .order_by("-attempted_at").values_list("attempted_at", flat=True)[:MAX_ATTEMPTS]
+    )
+    if len(recent) >= MAX_ATTEMPTS:
+        return Verdict(Outcome.TOO_SOON, retry_at=recent[-1] + ATTEMPT_PERIOD)
+    return Verdict(Outcome.SEND)
+
+
+def held_claims(now):
+    """
+    The request row, if its claim still says a report is on its way at ``now``.
+
+    A claim ends at ``busy_until``, when its sender releases it, or as soon as a report row newer
+    than the claim exists (the worker picked the task up): from then on that row's state speaks.
+    """
+    newer_report = reports.report_model().objects.filter(pk__gt=OuterRef("after_report_id"))
+    return SurveyReportRequest.objects.filter(
+        pk=SurveyReportRequest.SINGLETON_ID, busy_until__gt=now
+    ).exclude(Exists(newer_report))
+
+
+def claim(trigger, user=None, *, hold, lead=timedelta(0), force=False, enqueue=None):
+    """
+    Take the send lock, :func:`decide`, and on yes record the attempt and claim the send for ``hold``.
+
+    ``enqueue`` (optional) runs inside the lock's transaction and returns the Celery task id; if it
+    raises (the broker is down), nothing is recorded and the exception propagates. Returns the
+    :class:`Verdict`; callers that send inline call :func:`release` when they are done.
+    """
+    # get_or_create already copes with a concurrent INSERT (it catches the IntegrityError).
+    SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
+    with transaction.atomic():
+        # An UPDATE first takes the write lock on every backend (row lock on MySQL/PostgreSQL,
+        # database lock on SQLite, where SELECT ... FOR UPDATE is a no-op), so concurrent senders
+        # are serialised here rather than both reading "nothing on its way".
+        SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).update(task_id=F("task_id"))
+        lock = SurveyReportRequest.objects.select_for_update().get(pk=SurveyReportRequest.SINGLETON_ID)
+        now = timezone.now()  # After the wait for the lock: the other sender's claim is visible now.
+        verdict = decide(now, lead=lead, force=force)
+        if not verdict.may_send:
+            return verdict
+        after_report_id = reports.report_model().objects.aggregate(newest=Max("pk"))["newest"] or 0
+        task_id = (enqueue() if enqueue else "") or ""
+        lock.requested_at = now
+        lock.requested_by = user
+        lock.trigger = trigger
+        lock.task_id = task_id
+        lock.after_report_id = after_report_id
+        lock.busy_until = now + hold
+        lock.save()
+        SurveyReportAttempt.objects.create(attempted_at=now, trigger=trigger, user=user)
+    invalidate()
+    return Verdict(Outcome.SEND, claimed_at=now, after_report_id=after_report_id, task_id=task_id)
+
+
+def release(verdict):
+    """An inline sender is done: end its claim now (a report row it created speaks from now on)."""
+    SurveyReportRequest.objects.filter(
+        pk=SurveyReportRequest.SINGLETON_ID, requested_at=verdict.claimed_at
+    ).update(busy_until=None)
+    invalidate()
+
+
+def own_report(verdict):
+    """The report row this attempt created (the first one above its claim), or None."""
+    return (
+        reports.report_model().objects.filter(pk__gt=verdict.after_report_id).order_by("pk").first()
+    )
