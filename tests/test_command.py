@@ -7,6 +7,7 @@ fixtures of conftest.py).
 """
 
 import random
+import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 from io import StringIO
 
@@ -154,6 +155,87 @@ class TestSendIfDue:
         settings.SURVEY_REPORT_BANNER_TASK = "openedx.features.survey_report.tasks.nope"
         with pytest.raises(CommandError, match="cannot be imported"):
             run()
+
+
+@pytest.mark.django_db
+class TestOneGateForEveryPath:
+    """The command asks the same send gate as *Send report*: one report per window, one at a time."""
+
+    def test_honours_a_click_still_queued(self, receiver, admin_client, broker):
+        """A click whose task waits for a busy or stopped worker, then the daily run: one report."""
+        with time_machine.travel(NOW - timedelta(minutes=20), tick=False):
+            admin_client.post("/survey-report-banner/send/")
+        assert run("--scheduled").strip() == ON_ITS_WAY
+        assert receiver.payloads == [] and not SurveyReport.objects.exists()
+        assert broker() == ["openedx.features.survey_report.tasks.generate_survey_report"]
+
+    def test_a_report_counted_and_being_posted_is_on_its_way(self, receiver):
+        report_at(NOW - timedelta(minutes=2), state=SURVEY_REPORT_GENERATED).surveyreportupload_set.all().delete()
+        assert run("--force").strip() == ON_ITS_WAY
+        assert receiver.payloads == []
+
+    def test_generated_without_an_upload_is_not_sent(self, receiver):
+        """A worker killed mid-POST left ``generated`` and no upload: after the window, due again."""
+        report_at(NOW - timedelta(days=3), state=SURVEY_REPORT_GENERATED).surveyreportupload_set.all().delete()
+        assert "A survey report is due" in run("--scheduled")
+        assert len(receiver.wait_for(1, timeout=5)) == 1
+
+    def test_reads_back_its_own_report(self, settings, receiver):
+        """Another path's report created during the run is not this run's outcome."""
+        settings.SURVEY_REPORT_BANNER_TASK = f"{__name__}.report_then_another_fails"
+        output = run()
+        own, other = SurveyReport.objects.order_by("pk")
+        assert f"Survey report {own.pk} generated and sent." in output and other.state == SURVEY_REPORT_ERROR
+
+    def test_at_most_three_attempts_an_hour_while_sending_fails(self, refusing_receiver):
+        for minute in range(3):
+            with time_machine.travel(NOW + timedelta(minutes=minute), tick=False), pytest.raises(CommandError):
+                call_command("send_survey_report_if_due", "--force", stdout=StringIO())
+        with time_machine.travel(NOW + timedelta(minutes=30), tick=False), pytest.raises(CommandError) as refused:
+            call_command("send_survey_report_if_due", "--force", stdout=StringIO())
+        assert str(refused.value) == (
+            "Not sending: 3 attempts to send a survey report failed within the last hour; the next attempt "
+            "is possible after 2026-11-25 04:17 UTC."
+        )
+        assert len(refusing_receiver.payloads) == 3
+
+    def test_the_cause_is_named_http_status(self, refusing_receiver):
+        with pytest.raises(CommandError) as failed:
+            run()
+        report = SurveyReport.objects.get()
+        assert str(failed.value) == (
+            f"The survey report could not be sent: report {report.pk} is in state 'error' (the endpoint answered "
+            "HTTP 500). Nothing reached the Open edX project; see the LMS logs and /admin/survey_report/surveyreport/."
+        )
+
+    def test_the_cause_is_named_refused(self, settings):
+        settings.SURVEY_REPORT_ENDPOINT = "http://127.0.0.1:1/survey_report/"
+        with pytest.raises(CommandError, match=r"in state 'error' \(the endpoint refused the connection\)"):
+            run()
+
+    def test_a_silent_endpoint_is_cut_at_the_deadline(self, settings, receiver):
+        """Upstream POSTs with no timeout: without the deadline, the scheduler would hang for good."""
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 1
+        receiver.pause()
+        started = time.monotonic()
+        try:
+            with pytest.raises(CommandError) as failed:
+                run()
+        finally:
+            receiver.resume()
+        assert time.monotonic() - started < 10
+        assert "(the endpoint did not answer: timed out after 1 s)" in str(failed.value)
+        assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR  # upstream's except recorded it
+        # The claim was released: a later run may try again at once.
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 300
+        assert "generated and sent" in run()
+
+
+@shared_task(name=f"{__name__}.report_then_another_fails")
+def report_then_another_fails():
+    """The real task, then a failed report of another path (one that does not ask the gate)."""
+    generate_report()
+    SurveyReport.objects.create(state=SURVEY_REPORT_ERROR)
 
 
 @shared_task(name=f"{__name__}.raising_report_task")

@@ -264,6 +264,21 @@ class TestSend:
         assert response.status_code == 200
         assert response.json()["status"] == "enqueued"
 
+    def test_the_task_expires_with_the_pending_window_and_has_a_time_limit(self, admin_client, broker, settings):
+        """A task queued longer than the pending window never runs; one that runs is stopped."""
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 120
+        with time_machine.travel(datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc), tick=False):
+            admin_client.post(SEND)
+        with APP.connection_for_read() as conn:
+            queue = conn.SimpleQueue(APP.conf.task_default_queue, no_ack=True)
+            try:
+                headers = queue.get(block=False).headers
+            finally:
+                queue.close()
+        assert headers["task"] == TASK
+        assert headers["expires"] == "2026-11-25T15:00:00+00:00"
+        assert headers["timelimit"] == [150.0, 120.0]  # hard (the soft limit + 30 s), soft
+
     def test_a_report_counted_but_not_yet_delivered_is_on_its_way(self, admin_client, broker):
         """``generated`` without an upload yet: the worker is posting it; a second one would double it."""
         make_report(timezone.now() - timedelta(minutes=5), uploads=[])
@@ -323,6 +338,22 @@ class TestDismiss:
         other = Client()
         other.force_login(other_superuser)
         assert BANNER in other.get("/admin/").content.decode()
+
+    def test_repeated_clicks_keep_one_row_per_user_moved_to_the_last(self, admin_client, other_superuser):
+        first = datetime(2026, 3, 1, 9, 0, tzinfo=dt_timezone.utc)
+        for day in range(4):
+            with time_machine.travel(first + timedelta(days=day), tick=False):
+                assert admin_client.post(DISMISS).status_code == 302
+        other = Client()
+        other.force_login(other_superuser)
+        other.post(DISMISS)
+        assert SurveyReportBannerDismissal.objects.count() == 2
+        assert SurveyReportBannerDismissal.objects.get(user__username="admin").dismissed_at == first + timedelta(days=3)
+        # The last click counts: six months from it, not from the first.
+        with time_machine.travel(datetime(2026, 9, 2, 9, 0, tzinfo=dt_timezone.utc), tick=False):
+            assert BANNER not in admin_client.get("/admin/").content.decode()
+        with time_machine.travel(datetime(2026, 9, 4, 9, 1, tzinfo=dt_timezone.utc), tick=False):
+            assert BANNER in admin_client.get("/admin/").content.decode()
 
     def test_json_answer(self, admin_client):
         response = admin_client.post(DISMISS, HTTP_ACCEPT="application/json")

@@ -144,6 +144,9 @@ SURVEY_REPORT_CHECK_THRESHOLD = 6
 SURVEY_REPORT_ENDPOINT = os.environ.get("SRB_REPORT_ENDPOINT", "http://127.0.0.1:9/survey_report/")
 SURVEY_REPORT_EXTRA_DATA = {}
 ANONYMOUS_SURVEY_REPORT = True
+# The scheduler's send deadline, shortened by the integration tests that run it against a silent endpoint.
+if os.environ.get("SRB_SEND_TIMEOUT"):
+    SURVEY_REPORT_BANNER_SEND_TIMEOUT = float(os.environ["SRB_SEND_TIMEOUT"])
 
 LOGIN_URL = "/admin/login/"
 

@@ -104,6 +104,7 @@ class SharedDatabase:
         from waffle.models import Switch  # pylint: disable=import-outside-toplevel
 
         from survey_report_banner.models import (  # pylint: disable=import-outside-toplevel
+            SurveyReportAttempt,
             SurveyReportBannerDismissal,
             SurveyReportRequest,
         )
@@ -111,7 +112,7 @@ class SharedDatabase:
         return {
             "report": SurveyReport, "upload": SurveyReportUpload, "request": SurveyReportRequest,
             "dismissal": SurveyReportBannerDismissal, "switch": Switch, "session": Session,
-            "user": get_user_model(),
+            "attempt": SurveyReportAttempt, "user": get_user_model(),
         }
 
     def objects(self, name):
@@ -119,8 +120,8 @@ class SharedDatabase:
         return self.models()[name].objects.using(self.alias)
 
     def reset(self):
-        """Delete every row a test may have left: reports, requests, dismissals, switches, users."""
-        for name in ("upload", "report", "request", "dismissal", "switch", "session", "user"):
+        """Delete every row a test may have left: reports, requests, attempts, dismissals, switches, users."""
+        for name in ("upload", "report", "request", "attempt", "dismissal", "switch", "session", "user"):
             self.objects(name).all().delete()
 
     def create_user(self, username, staff=True, superuser=True):

@@ -10,7 +10,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 APP = "survey_report_banner"
-TABLES = {"survey_report_banner_surveyreportbannerdismissal", "survey_report_banner_surveyreportrequest"}
+TABLES = {
+    "survey_report_banner_surveyreportbannerdismissal",
+    "survey_report_banner_surveyreportrequest",
+    "survey_report_banner_surveyreportattempt",
+}
 
 
 def app_tables():

@@ -1,0 +1,138 @@
+"""
+Tests of survey_report_banner.gate: whether a report may be sent now, and the claim every path makes.
+
+The paths themselves (the views, the guarded endpoint, the command, the re-send action) are tested
+where a user meets them; here, the rule's order and the claim's life.
+"""
+
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+import time_machine
+from openedx.features.survey_report.models import (
+    SURVEY_REPORT_ERROR,
+    SURVEY_REPORT_GENERATED,
+    SURVEY_REPORT_PROCESSING,
+)
+
+from survey_report_banner import gate
+from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
+
+from conftest import make_report
+
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc)
+HOLD = timedelta(minutes=60)
+
+
+def decide(**kwargs):
+    with time_machine.travel(NOW, tick=False):
+        return gate.decide(**kwargs)
+
+
+def claim(trigger=SurveyReportAttempt.BANNER, at=NOW, **kwargs):
+    with time_machine.travel(at, tick=False):
+        return gate.claim(trigger, hold=kwargs.pop("hold", HOLD), **kwargs)
+
+
+@pytest.mark.django_db
+class TestDecide:
+    """The rule, top to bottom."""
+
+    def test_nothing_sent_nothing_on_its_way(self):
+        assert decide().outcome is gate.Outcome.SEND
+
+    def test_delivered_within_the_window(self):
+        sent = make_report(NOW - timedelta(days=30))
+        verdict = decide()
+        assert (verdict.outcome, verdict.last_sent) == (gate.Outcome.ALREADY_SENT, sent)
+
+    def test_force_sends_again(self):
+        make_report(NOW - timedelta(days=30))
+        assert decide(force=True).outcome is gate.Outcome.SEND
+
+    def test_the_lead_looks_ahead(self):
+        make_report(NOW - timedelta(days=182))  # six months minus a few hours from NOW + lead
+        assert decide().outcome is gate.Outcome.ALREADY_SENT
+        assert decide(lead=timedelta(days=3)).outcome is gate.Outcome.SEND
+
+    @pytest.mark.parametrize("state, uploads", [(SURVEY_REPORT_PROCESSING, []), (SURVEY_REPORT_GENERATED, [])])
+    def test_a_report_on_its_way(self, state, uploads):
+        make_report(NOW - timedelta(minutes=30), state=state, uploads=uploads)
+        assert decide().outcome is gate.Outcome.ON_ITS_WAY
+        # Not even --force sends a second report while one is being posted.
+        assert decide(force=True).outcome is gate.Outcome.ON_ITS_WAY
+
+    def test_a_report_left_on_its_way_past_the_window_failed(self):
+        make_report(NOW - timedelta(minutes=61), state=SURVEY_REPORT_GENERATED, uploads=[])
+        assert decide().outcome is gate.Outcome.SEND
+
+    def test_at_most_three_attempts_in_any_hour(self):
+        for minutes in (50, 20, 10):
+            SurveyReportAttempt.objects.create(attempted_at=NOW - timedelta(minutes=minutes), trigger="banner")
+        verdict = decide()
+        assert verdict.outcome is gate.Outcome.TOO_SOON
+        # The oldest of the three leaves the hour first.
+        assert verdict.retry_at == NOW + timedelta(minutes=10)
+        with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+            assert gate.decide().outcome is gate.Outcome.SEND
+
+    def test_an_attempt_older_than_an_hour_does_not_count(self):
+        for minutes in (61, 20, 10):
+            SurveyReportAttempt.objects.create(attempted_at=NOW - timedelta(minutes=minutes), trigger="banner")
+        assert decide().outcome is gate.Outcome.SEND
+
+
+@pytest.mark.django_db
+class TestClaim:
+    """The claim: recorded under the lock, held until a report row appears, released, or expired."""
+
+    def test_records_the_attempt_and_the_claim(self, superuser):
+        make_report(NOW - timedelta(days=300), state=SURVEY_REPORT_ERROR)
+        verdict = claim(user=superuser)
+        assert verdict.may_send and verdict.claimed_at == NOW
+        row = SurveyReportRequest.objects.get()
+        assert (row.requested_at, row.requested_by, row.trigger, row.busy_until, row.after_report_id) == (
+            NOW, superuser, "banner", NOW + HOLD, verdict.after_report_id,
+        )
+        assert list(SurveyReportAttempt.objects.values_list("trigger", "user")) == [("banner", superuser.pk)]
+
+    def test_a_second_claim_waits_for_the_first_report(self):
+        assert claim().may_send
+        assert claim(at=NOW + timedelta(minutes=1)).outcome is gate.Outcome.ON_ITS_WAY
+        assert SurveyReportAttempt.objects.count() == 1
+
+    def test_the_claim_ends_when_the_worker_creates_its_row(self):
+        verdict = claim()
+        report = make_report(NOW + timedelta(seconds=5), state=SURVEY_REPORT_ERROR)
+        assert gate.own_report(verdict) == report
+        assert claim(at=NOW + timedelta(minutes=1)).may_send  # the first failed: try again at once
+
+    def test_the_claim_expires(self):
+        claim()
+        assert claim(at=NOW + HOLD + timedelta(seconds=1)).may_send
+
+    def test_release(self):
+        verdict = claim(trigger=SurveyReportAttempt.RESEND)
+        gate.release(verdict)
+        assert claim(at=NOW + timedelta(seconds=1)).may_send
+
+    def test_release_leaves_a_newer_claim_alone(self):
+        first = claim(hold=timedelta(seconds=1))
+        second = claim(at=NOW + timedelta(seconds=2))
+        gate.release(first)
+        assert SurveyReportRequest.objects.get().busy_until == second.claimed_at + HOLD
+
+    def test_a_failed_enqueue_records_nothing(self):
+        def broker_down():
+            raise ConnectionError("broker down")
+
+        with pytest.raises(ConnectionError):
+            claim(enqueue=broker_down)
+        assert not SurveyReportAttempt.objects.exists()
+        assert SurveyReportRequest.objects.get().requested_at is None
+        assert claim().may_send
+
+    def test_refusals_record_no_attempt(self):
+        make_report(NOW - timedelta(days=1))
+        assert claim().outcome is gate.Outcome.ALREADY_SENT
+        assert not SurveyReportAttempt.objects.exists()
