@@ -497,4 +497,8 @@ class TestScale:
             keys = {"srb_dismissal_user_at", "srb_dismissal_one_per_user"}
             dismissals = [row for row in plan if row["table"] and DISMISSAL_TABLE in row["table"] or
                           row["key"] in keys]
-            assert dismissals and all(row["key"] in keys for row in dismissals), plan
+            # MariaDB may read the user's one row through the unique key while planning (a "const"
+            # table): the sub-query then shows no table at all.
+            const_read = [row for row in plan if "after reading const tables" in (row.get("Extra") or "")]
+            assert dismissals or const_read, plan
+            assert all(row["key"] in keys for row in dismissals), plan
