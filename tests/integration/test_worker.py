@@ -155,6 +155,30 @@ def test_twenty_concurrent_clicks_on_mariadb_enqueue_exactly_one_task(stack_fact
     assert stack.redis_queue_length() == 0
 
 
+@pytest.mark.mysql
+def test_concurrent_dismiss_clicks_on_mariadb_keep_one_row_per_user(stack_factory, mariadb_db, redis_service):
+    """Double clicks and two tabs at once: every click answers, and each user keeps one row."""
+    stack = stack_factory(mariadb_db, REDIS_BROKER_URL)
+    stack.web(count=2)
+    users = [mariadb_db.create_user(f"admin{i}").username for i in range(2)]
+    sessions = [AdminSession(stack.web_servers[i].url).login(name) for i, name in enumerate(users)]
+    clicks = 12
+    start = threading.Barrier(clicks)
+
+    def click(i):
+        client = AdminSession(stack.web_servers[i % 2].url)
+        client.cookies.update(sessions[i % 2].cookies)
+        start.wait()
+        response = client.press("dismiss", json=True)
+        return response.status_code, response.json()["status"]
+
+    with ThreadPoolExecutor(clicks) as pool:
+        answers = list(pool.map(click, range(clicks)))
+
+    assert Counter(answers) == {(200, "dismissed"): clicks}
+    assert sorted(mariadb_db.objects("dismissal").values_list("user__username", flat=True)) == sorted(users)
+
+
 def test_rabbitmq_broker_delivers_the_task_to_a_real_worker(stack_factory, sqlite_db, rabbitmq_service, redis_service):
     """
     Most sites run RabbitMQ. The task is published before any worker exists, on a queue nobody
