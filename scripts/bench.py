@@ -119,7 +119,7 @@ class WorkerHost:
         return clients
 
     def seed(self, rows):
-        """Grow the report table (and, with the app, the dismissal table) to ``rows`` rows."""
+        """Grow the report table to ``rows`` rows (and, with the app, give 1,000 other superusers a dismissal)."""
         # pylint: disable=import-outside-toplevel
         from django.contrib.auth import get_user_model
         from openedx.features.survey_report.models import SurveyReport
@@ -142,11 +142,13 @@ class WorkerHost:
                      for i in range(1000)]
                 )
                 others = list(User.objects.filter(username__startswith="bench_other_"))
-            SurveyReportBannerDismissal.objects.bulk_create(
-                [SurveyReportBannerDismissal(user=others[i % len(others)], dismissed_at=old + timedelta(minutes=i))
-                 for i in range(self.rows, rows)],
-                batch_size=5000,
-            )
+            # One dismissal per user (the table's rule): the 1,000 other superusers each dismissed once.
+            if not SurveyReportBannerDismissal.objects.filter(user__in=others).exists():
+                SurveyReportBannerDismissal.objects.bulk_create(
+                    [SurveyReportBannerDismissal(user=user, dismissed_at=old + timedelta(minutes=i))
+                     for i, user in enumerate(others)],
+                    batch_size=5000,
+                )
         self.rows = rows
         self._analyze()
         return {"seconds": time.perf_counter() - start, "reports": SurveyReport.objects.count()}
