@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from openedx.features.survey_report.models import SurveyReport
 
 from host.celery import APP
-from survey_report_banner.models import SurveyReportRequest
+from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
 
 from conftest import client_for
 
@@ -87,6 +87,17 @@ class TestOnceOnlyGate:
         response = admin_client.post(GENERATE, follow=True)
         assert broker() == [TASK]
         assert page_messages(response.content.decode()) == [ALREADY_PENDING]
+
+    def test_bounded_while_sending_fails_and_recorded_as_its_path(self, admin_client, broker):
+        for _ in range(3):
+            admin_client.post(GENERATE)
+            SurveyReport.objects.create(state="error")  # the worker ran it, and the POST failed
+        response = admin_client.post(GENERATE, follow=True)
+        assert broker() == [TASK] * 3
+        text = page_messages(response.content.decode())[-1]
+        assert text.startswith("Sending the survey report failed several times within the last hour, so nothing "
+                               "was sent now. You can try again after ")
+        assert set(SurveyReportAttempt.objects.values_list("trigger", flat=True)) == {"endpoint"}
 
     def test_broker_down(self, admin_client, monkeypatch):
         monkeypatch.setattr(APP.conf, "broker_write_url", "redis://127.0.0.1:1/0")
