@@ -70,3 +70,33 @@ def _bump_generation():
                 store.incr(GENERATION_KEY)
     except faults.BANNER_FAULTS as exc:
         faults.warn("clearing cached banner decisions", exc)
+
+
+VALUE_KEY = "survey_report_banner:value:{name}"
+
+
+def cached_values(computers, plain_keys=()):
+    """
+    Values kept under the generation counter, and other plain keys, read in one cache round trip.
+
+    ``computers`` maps a name to a function of no argument: a value that is absent, or was stored
+    under an older generation (:func:`invalidate` ran since), is computed and stored for at most
+    ``SURVEY_REPORT_BANNER_CACHE_TIMEOUT`` seconds. ``plain_keys`` are read as they are (None when
+    absent). Returns ``{name: value}`` for both. Like :func:`cached_decision`, entries hold plain
+    values only, so a deploy that changes our code never meets an entry it cannot read.
+    """
+    store = cache()
+    keys = {name: VALUE_KEY.format(name=name) for name in computers}
+    found = store.get_many([GENERATION_KEY, *keys.values(), *plain_keys])
+    generation = found.get(GENERATION_KEY, 0)
+    values = {key: found.get(key) for key in plain_keys}
+    timeout = conf.cache_timeout()
+    for name, compute in computers.items():
+        cached = found.get(keys[name])
+        if cached is not None and cached[0] == generation:
+            values[name] = cached[1]
+            continue
+        values[name] = compute()
+        if timeout > 0:
+            store.set(keys[name], (generation, values[name]), timeout)
+    return values

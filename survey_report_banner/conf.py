@@ -215,3 +215,21 @@ def report_site_domain():
     if _get("ANONYMOUS_SURVEY_REPORT", False):
         return None
     return str(_get("LMS_BASE", "") or "")
+
+
+# .. setting_name: SURVEY_REPORT_BANNER_PREVIEW_MINUTES
+# .. setting_default: 60
+# .. setting_description: How long, in minutes, the totals counted by the banner's *Preview*
+#   button are kept (in ``SURVEY_REPORT_BANNER_CACHE_ALIAS``) and shown to every superuser, with
+#   when they were counted. Values that are not a number, or are below 1, mean the default; values
+#   above 1440 (a day) are capped there.
+SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT = 60
+SURVEY_REPORT_BANNER_PREVIEW_MINUTES_MAX = 24 * 60
+
+
+def preview_keep():
+    """How long a counted preview is kept and shown (``SURVEY_REPORT_BANNER_PREVIEW_MINUTES``), as a ``timedelta``."""
+    default = SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT
+    minutes = _number(_get("SURVEY_REPORT_BANNER_PREVIEW_MINUTES", default), default, float, at_least=1)
+    # Inf would pass the floor; a day is plenty and keeps the cache timeout a sane integer.
+    return timedelta(minutes=min(minutes, SURVEY_REPORT_BANNER_PREVIEW_MINUTES_MAX))
