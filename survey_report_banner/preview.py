@@ -10,8 +10,8 @@ The result is kept in the shared cache for ``SURVEY_REPORT_BANNER_PREVIEW_MINUTE
 superuser, with when it was counted.
 
 This module also reads *what was sent last time* for the banner: the newest delivered report
-(:func:`survey_report_banner.reports.delivered`), cached under the banner's generation counter so a
-warm admin page reads it with the preview in one cache round trip and no query.
+(:func:`survey_report_banner.reports.delivered`), kept in the same cache so that a warm admin page
+reads it with the preview in one cache round trip and no query.
 """
 
 import enum
@@ -39,7 +39,10 @@ CREATED_AT_FORMAT = "%m-%d-%Y %H:%M:%S"
 
 PREVIEW_KEY = "survey_report_banner:preview"
 LOCK_KEY = "survey_report_banner:preview:lock"
-LAST_SENT = "last_sent"  # caching.cached_values name
+#: The last report sent is one site-wide entry, not tied to the banner's generation counter: a
+#: report that reaches the project hides the banner for months (so a newer one is never shown
+#: late), and a cold decision after a dismissal or a click costs its one query, as before.
+LAST_SENT_KEY = "survey_report_banner:last_sent"
 
 #: A count still holding the lock after this long is presumed lost (its worker died): the lock
 #: expires and the next click counts again. Upstream's own task counts the same totals.
@@ -170,23 +173,32 @@ def banner_context():
     """
     What the banner shows besides its message: the kept preview, whether a count runs, the last report sent.
 
-    One cache round trip on a warm page; one query (the last report sent) when the banner's
-    generation changed. A database or cache failure leaves these parts out, never the page.
+    One cache round trip on a warm page; one query (the last report sent) when its site-wide entry
+    expired (``SURVEY_REPORT_BANNER_CACHE_TIMEOUT``). A database or cache failure leaves these
+    parts out, never the page.
     """
     context = {
         "preview_available": available(), "preview": None, "preview_counting": False, "last_sent": None,
         "totals": totals(),
     }
     try:
-        values = caching.cached_values({LAST_SENT: last_sent}, plain_keys=(PREVIEW_KEY, LOCK_KEY))
+        store = caching.cache()
+        values = store.get_many([PREVIEW_KEY, LOCK_KEY, LAST_SENT_KEY])
+        if LAST_SENT_KEY in values:
+            sent = values[LAST_SENT_KEY][0]
+        else:
+            sent = last_sent()
+            if conf.cache_timeout() > 0:
+                # Wrapped, so that "no report was ever sent" (None) is cached too.
+                store.set(LAST_SENT_KEY, (sent,), conf.cache_timeout())
     except faults.BANNER_FAULTS as exc:
         faults.warn("reading the report preview", exc)
         return context
-    context["last_sent"] = _with_url(values[LAST_SENT])
+    context["last_sent"] = _with_url(sent)
     if context["preview_available"]:
-        kept = _result(values[PREVIEW_KEY])
+        kept = _result(values.get(PREVIEW_KEY))
         context["preview"] = kept
-        context["preview_counting"] = values[LOCK_KEY] is not None
+        context["preview_counting"] = values.get(LOCK_KEY) is not None
         if kept and kept["state"] == "ready":
             context["totals"] = totals(kept["body"])
     return context
