@@ -21,6 +21,7 @@ import json
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -53,13 +54,12 @@ LOCK_TIMEOUT = timedelta(minutes=30)
 RECOUNT_AFTER = timedelta(minutes=5)
 
 
-class Total:
+class Total(NamedTuple):
     """One of the report's five totals: its key in the body, its name, and what upstream counts."""
 
-    def __init__(self, key, label, meaning):
-        self.key = key
-        self.label = label
-        self.meaning = meaning
+    key: str
+    label: str
+    meaning: str
 
 
 #: In the order of the body (``model_to_dict`` follows the report model's fields) and of the product

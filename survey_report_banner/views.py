@@ -219,7 +219,7 @@ def preview_report(request):
             return JsonResponse(_preview_json(result, counting))
         messages.info(request, _("This site's totals, counted recently, are under “What is sent” in the banner."))
         return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
-    text = _("Counting this site's totals on a worker. Nothing is sent or saved.")
+    text = _counting_message()
     if not _wants_json(request):
         text = _(
             "Counting this site's totals on a worker. Nothing is sent or saved. Reload this page in a "
@@ -255,6 +255,10 @@ def _preview_answer(request, state, text, status, level):
     return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
 
+def _counting_message():
+    return _("Counting this site's totals on a worker. Nothing is sent or saved.")
+
+
 def _preview_unavailable_message():
     return _(
         "This site cannot preview the survey report: edx-platform's survey report functions "
@@ -265,7 +269,7 @@ def _preview_unavailable_message():
 def _preview_json(result, counting):
     """The preview as the banner's script shows it: state, message, and the body when counted."""
     if counting:
-        return {"status": "counting", "message": _("Counting this site's totals on a worker. Nothing is sent or saved.")}
+        return {"status": "counting", "message": _counting_message()}
     if result is None:
         return {"status": "none", "message": _("No preview was counted recently.")}
     counted_at = result["counted_at"]
@@ -287,6 +291,6 @@ def _preview_json(result, counting):
 
 def preview_counted_message(counted_at):
     """"Counted on <date>": the sentence above the preview's numbers, on the page and in the JSON."""
-    return _("Counted on %(date)s.") % {
+    return _("Counted on %(date)s") % {
         "date": date_format(timezone.localtime(counted_at), "DATETIME_FORMAT"),
     }
