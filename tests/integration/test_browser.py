@@ -646,3 +646,39 @@ def test_axe_finds_nothing_with_every_disclosure_open(open_page, redis_stack, ax
     # The report-list link in the message is underlined (link-in-text-block), whatever the theme.
     link = page.locator(f"{BANNER} [data-survey-report-call] a")
     assert "underline" in link.evaluate("el => getComputedStyle(el).textDecorationLine")
+
+
+@pytest.mark.parametrize("answer", ["too_soon", "unavailable"])
+def test_a_refused_send_is_said_in_the_banner_and_focus_stays_there(open_page, redis_stack, answer):
+    """Any non-2xx JSON with a message is shown in the banner; a rate limit keeps the button for later."""
+    import json  # pylint: disable=import-outside-toplevel
+
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    redis_stack.database.create_user("erin")
+    page = log_in(open_page(), "erin")
+    bodies = {
+        # Issue 15's rate limit: the next attempt is allowed two seconds from now.
+        "too_soon": (429, {"status": "too_soon", "message": "Too soon: try again in a moment.",
+                           "retry_at": page.evaluate("new Date(Date.now() + 2000).toISOString()")}),
+        "unavailable": (503, {"status": "unavailable", "message": "The survey report banner is not ready."}),
+    }
+    status, body = bodies[answer]
+    page.route("**/survey-report-banner/send/", lambda route: route.fulfill(
+        status=status, content_type="application/json", body=json.dumps(body)))
+
+    tab_to(page, "Send report")
+    page.keyboard.press("Enter")
+
+    expect(page.locator(STATUS)).to_have_text(body["message"])
+    assert page.evaluate(FOCUS_STYLE)["inBanner"], "focus left the banner"
+    if answer == "too_soon":
+        button = page.get_by_role("button", name="Send report")
+        expect(button).to_be_focused()
+        expect(button).to_have_attribute("aria-disabled", "true")
+        expect(button).not_to_have_attribute("aria-disabled", "true", timeout=5_000)  # Usable again at retry_at.
+        expect(page.locator(PROGRESS)).to_be_hidden()
+    else:
+        expect(page.get_by_role("button", name="Try again")).to_be_focused()
+    expect(page.get_by_role("button", name="Dismiss")).to_be_visible()
+    assert redis_stack.receiver.payloads == []
