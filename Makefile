@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .PHONY: help requirements system-requirements upgrade test test-unit test-django42 test-mysql test-integration \
         test-tutor screenshots quality pii_check demo bench clean extract_translations compile_translations \
-        validate_translations dummy_translations
+        validate_translations dummy_translations axe
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,6 +11,10 @@ BIN := $(VENV)/bin
 TUTOR_VENV := .venv-tutor
 PYTEST := $(BIN)/pytest
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests' accessibility audit: pinned (with its integrity hash) in
+# tests/integration/axe/package-lock.json, installed by npm into a git-ignored node_modules.
+AXE_DIR := tests/integration/axe
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
@@ -27,6 +31,13 @@ $(STAMP): requirements/dev.txt setup.py
 	touch $(STAMP)
 
 requirements: $(STAMP) ## create .venv and install the pinned development requirements
+
+$(AXE_JS): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@$(MAKE) --no-print-directory system-requirements
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(AXE_JS)
+
+axe: $(AXE_JS) ## install the pinned axe-core the browser tests audit the banner with (npm ci)
 
 upgrade: export CUSTOM_COMPILE_COMMAND=make upgrade
 upgrade: $(STAMP) ## recompile requirements/*.txt from requirements/*.in with the newest versions
@@ -49,12 +60,12 @@ test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:330
 	./scripts/ensure-services.sh mysql
 	SRB_DB=mysql $(PYTEST) -m "not worker and not browser and not packaging and not slow"
 
-test-integration: requirements ## real Redis + Celery worker, broker outages, concurrency, browser
+test-integration: requirements $(AXE_JS) ## real Redis + Celery worker, broker outages, concurrency, browser
 	./scripts/ensure-services.sh redis mysql rabbitmq
 	# The browser tests' captures go to .screenshots/ here; `make screenshots` refreshes docs/images.
 	SRB_SCREENSHOT_DIR=.screenshots $(PYTEST) -m "worker or browser" -p no:randomly
 
-screenshots: requirements ## run the browser tests and save their captures as the README's docs/images
+screenshots: requirements $(AXE_JS) ## run the browser tests and save their captures as the README's docs/images
 	./scripts/ensure-services.sh redis mysql rabbitmq
 	SRB_SCREENSHOT_DIR=docs/images $(PYTEST) -m browser -p no:randomly
 
@@ -92,4 +103,4 @@ validate_translations: requirements ## check the .po files
 	cd survey_report_banner && PATH=../$(BIN):$$PATH ../$(BIN)/i18n_tool validate
 
 clean: ## remove virtualenvs, build output and local databases
-	rm -rf $(VENV) $(TUTOR_VENV) build dist *.egg-info .static .host.sqlite3 .demo .screenshots
+	rm -rf $(VENV) $(TUTOR_VENV) build dist *.egg-info .static .host.sqlite3 .demo .screenshots $(AXE_DIR)/node_modules

@@ -210,7 +210,11 @@ class WorkerHost:
         from django.test.utils import CaptureQueriesContext
 
         from host.celery import APP
-        from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
+        from survey_report_banner.models import (
+            SurveyReportAttempt,
+            SurveyReportBannerDismissal,
+            SurveyReportRequest,
+        )
 
         previous = APP.conf.broker_url
         APP.conf.broker_url = broker or previous
@@ -218,7 +222,9 @@ class WorkerHost:
         client = self.clients["superuser"]
         samples, statuses, queries = [], set(), None
         for i in range(n):
-            SurveyReportRequest.objects.filter(pk=1).update(requested_at=None)
+            # Each POST is a first click: no claim held, no attempt within the hour, no dismissal.
+            SurveyReportRequest.objects.filter(pk=1).update(requested_at=None, busy_until=None)
+            SurveyReportAttempt.objects.all().delete()
             SurveyReportBannerDismissal.objects.filter(user=self.superuser).delete()
             gc.collect()
             with CaptureQueriesContext(connection) as ctx:

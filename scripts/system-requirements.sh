@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the suite needs: headers for mysqlclient, Chromium for the browser tier,
-# gettext for extracting and compiling translations (make *_translations).
+# gettext for extracting and compiling translations (make *_translations), npm for the pinned
+# axe-core the browser tests run (make axe).
 # Installs them when missing (as root, as on CI); elsewhere says what to install.
 set -euo pipefail
 needed=()
 for pkg in pkg-config libmariadb-dev chromium chromium-driver gettext; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
+# Any npm will do (Debian's, or one from NodeSource): ask for Debian's only when there is none.
+command -v npm >/dev/null 2>&1 || needed+=(npm)
 [ ${#needed[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
   echo "Installing Debian packages: ${needed[*]}"

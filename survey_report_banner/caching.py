@@ -70,3 +70,4 @@ def _bump_generation():
                 store.incr(GENERATION_KEY)
     except faults.BANNER_FAULTS as exc:
         faults.warn("clearing cached banner decisions", exc)
+

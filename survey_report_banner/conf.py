@@ -99,6 +99,14 @@ SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT = 30
 SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX = 14 * 24
 
 
+# .. setting_name: SURVEY_REPORT_BANNER_PREVIEW_MINUTES
+# .. setting_default: 60
+# .. setting_description: How long, in minutes, the totals counted by the banner's *Preview*
+#   button are kept (in ``SURVEY_REPORT_BANNER_CACHE_ALIAS``) and shown to every superuser, with
+#   when they were counted. 1 to 1440 (a day).
+SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT = 60
+
+
 def _get(name, default):
     return getattr(settings, name, default)
 
@@ -124,6 +132,7 @@ NUMBERS = {
     "SURVEY_REPORT_BANNER_CACHE_TIMEOUT": Number(SURVEY_REPORT_BANNER_CACHE_TIMEOUT_DEFAULT, int, 0, 86400),
     "SURVEY_REPORT_SCHEDULED_LEAD_HOURS": Number(SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT, float, 0,
                                                  SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX),
+    "SURVEY_REPORT_BANNER_PREVIEW_MINUTES": Number(SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT, float, 1, 1440),
 }
 
 
@@ -286,3 +295,8 @@ def report_site_domain():
     if _get("ANONYMOUS_SURVEY_REPORT", False):
         return None
     return str(_get("LMS_BASE", "") or "")
+
+
+def preview_keep():
+    """How long a counted preview is kept and shown (``SURVEY_REPORT_BANNER_PREVIEW_MINUTES``), as a ``timedelta``."""
+    return timedelta(minutes=_number("SURVEY_REPORT_BANNER_PREVIEW_MINUTES"))

@@ -8,7 +8,7 @@ import logging
 from django.templatetags.static import static
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 
-from . import api, banner, conf
+from . import api, banner, conf, preview
 
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
 # lms/templates/admin/base_site.html. Ours replaces it, so it is always False when we run.
@@ -40,6 +40,8 @@ def survey_report_banner(request):
             "next": request.get_full_path(),
             # The last attempt within the window failed (the POST to the project did not go through).
             "last_error_at": decision.last_error_at,
+            # Preview and "what was sent last time" (issue 16): one cache round trip when warm.
+            **preview.banner_context(),
             "css_url": _static_url("survey_report_banner/banner.css"),
             "js_url": _static_url("survey_report_banner/banner.js"),
         },
@@ -58,6 +60,8 @@ def _urls(resolver, script_prefix):  # pylint: disable=unused-argument
         "send_url": reverse("survey_report_banner:send", urlconf=urlconf),
         "dismiss_url": reverse("survey_report_banner:dismiss", urlconf=urlconf),
         "status_url": reverse("survey_report_banner:status", urlconf=urlconf),
+        "preview_url": reverse("survey_report_banner:preview", urlconf=urlconf),
+        "preview_result_url": reverse("survey_report_banner:preview_result", urlconf=urlconf),
         "reports_url": api.reports_url(urlconf),
     }
 

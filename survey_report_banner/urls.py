@@ -1,5 +1,5 @@
 """
-URLs of the banner's two buttons and of the report status its script polls.
+URLs of the banner's buttons (Send report, Dismiss, Preview) and of the states its script polls.
 
 The LMS mounts them through ``get_plugin_url_patterns``.
 """
@@ -14,4 +14,6 @@ urlpatterns = [
     path("send/", views.send_report, name="send"),
     path("dismiss/", views.dismiss_banner, name="dismiss"),
     path("status/", views.report_status, name="status"),
+    path("preview/", views.preview_report, name="preview"),
+    path("preview/result/", views.preview_result, name="preview_result"),
 ]

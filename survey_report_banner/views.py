@@ -14,13 +14,14 @@ from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import api, conf, faults, status
+from . import api, conf, faults, preview, reports, status
 from .banner import is_banner_audience
 from .toggles import banner_disabled
 
@@ -90,6 +91,10 @@ def send_report(request):
             )
             response["Retry-After"] = str(max(1, math.ceil((result.retry_at - timezone.now()).total_seconds())))
             return response
+        if result.outcome is api.RequestOutcome.ENQUEUED:
+            # The banner follows the report from here (queued, generating, sent or failed): a
+            # promise of "sent in a few minutes" would be contradicted by its next poll.
+            text = _status_message(status.ReportStatus(status.ReportState.QUEUED))
         return JsonResponse({"status": result.outcome.value, "message": text}, status=200 if ok else 503)
     if reports_url and ok:
         text = format_html('{} <a href="{}">{}</a>', text, reports_url, _("View survey reports"))
@@ -103,11 +108,19 @@ def dismiss_banner(request):
     """Record the dismissal for this user, then go back to the page they were on."""
     api.dismiss(request.user)
     months = conf.threshold_months()
-    text = ngettext(
-        "The survey report banner is dismissed. You will not be asked again for %(months)s month.",
-        "The survey report banner is dismissed. You will not be asked again for %(months)s months.",
-        months,
-    ) % {"months": months}
+    if _report_just_sent():
+        # The page was loaded before another superuser's report went out: that is the news.
+        text = ngettext(
+            "A survey report was just sent from this site, so nobody will be asked again for %(months)s month.",
+            "A survey report was just sent from this site, so nobody will be asked again for %(months)s months.",
+            months,
+        ) % {"months": months}
+    else:
+        text = ngettext(
+            "The survey report banner is dismissed. You will not be asked again for %(months)s month.",
+            "The survey report banner is dismissed. You will not be asked again for %(months)s months.",
+            months,
+        ) % {"months": months}
     if _wants_json(request):
         return JsonResponse({"status": "dismissed", "message": text})
     messages.info(request, text)
@@ -155,6 +168,19 @@ def _status_message(current):
     }[current.state]
 
 
+def _report_just_sent():
+    """Whether a report reached the project within the window (the banner would not show any more)."""
+    try:
+        # A savepoint: a failed read must not spoil the request's transaction (ATOMIC_REQUESTS),
+        # which holds the dismissal just recorded.
+        with transaction.atomic():
+            Report = reports.report_model()  # pylint: disable=invalid-name
+            return Report.objects.filter(reports.delivered(), created_at__gte=reports.window_start()).exists()
+    except (LookupError, ValueError, *faults.BANNER_FAULTS) as exc:
+        faults.warn("reading whether a report was just sent", exc)
+        return False
+
+
 def _wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
@@ -172,3 +198,108 @@ def _safe_next(request, fallback):
 def _admin_index():
     return reverse("admin:index")
 
+
+
+# --------------------------------------------------------------------------------------------
+# Preview (issue 16): this site's real numbers, counted on a worker when a superuser asks.
+# --------------------------------------------------------------------------------------------
+
+@_banner_endpoint
+def preview_report(request):
+    """
+    Ask a worker to count the report's totals (POST only); JSON for the banner's script.
+
+    Without JavaScript the click goes back to the page with a message; the next page load shows
+    the totals in *What is sent*. Nothing is saved as a report and nothing is POSTed anywhere.
+    """
+    if not preview.available():
+        return _preview_answer(request, "unavailable", _preview_unavailable_message(), status=409,
+                               level=messages.ERROR)
+    outcome = preview.request_preview()
+    if outcome is preview.Outcome.BROKER_UNAVAILABLE:
+        text = _(
+            "The preview could not be counted because the task queue is unreachable. Nothing was counted "
+            "or sent. Please try again later, or ask your operator to check the Celery broker."
+        )
+        return _preview_answer(request, "broker_unavailable", text, status=503, level=messages.ERROR)
+    if outcome is preview.Outcome.READY:
+        result, counting = preview.current()
+        if _wants_json(request):
+            return JsonResponse(_preview_json(result, counting))
+        messages.info(request, _("This site's totals, counted recently, are under “What is sent” in the banner."))
+        return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
+    text = _counting_message()
+    if not _wants_json(request):
+        text = _(
+            "Counting this site's totals on a worker. Nothing is sent or saved. Reload this page in a "
+            "moment to see them under “What is sent” in the banner."
+        )
+    return _preview_answer(request, "counting", text, status=202, level=messages.INFO)
+
+
+@never_cache
+@require_GET
+def preview_result(request):
+    """
+    JSON: the kept preview and whether a count is running, polled by the banner's script.
+
+    Superusers only. It never counts anything: it reads the shared cache (no query).
+    """
+    if not is_banner_audience(request.user):
+        return JsonResponse(
+            {"message": _("Only active staff superusers can answer the survey report banner.")}, status=403
+        )
+    try:
+        result, counting = preview.current()
+    except faults.BANNER_FAULTS as exc:
+        faults.warn("the report preview view", exc)
+        return _unavailable(request, as_json=True)
+    return JsonResponse(_preview_json(result, counting))
+
+
+def _preview_answer(request, state, text, status, level):
+    if _wants_json(request):
+        return JsonResponse({"status": state, "message": text}, status=status)
+    messages.add_message(request, level, text)
+    return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
+
+
+def _counting_message():
+    return _("Counting this site's totals on a worker. Nothing is sent or saved.")
+
+
+def _preview_unavailable_message():
+    return _(
+        "This site cannot preview the survey report: edx-platform's survey report functions "
+        "(openedx.features.survey_report.api) are missing."
+    )
+
+
+def _preview_json(result, counting):
+    """The preview as the banner's script shows it: state, message, and the body when counted."""
+    if counting:
+        return {"status": "counting", "message": _counting_message()}
+    if result is None:
+        return {"status": "none", "message": _("No preview was counted recently.")}
+    counted_at = result["counted_at"]
+    if result["state"] != "ready":
+        return {
+            "status": "failed",
+            "counted_at": counted_at.isoformat(),
+            "message": _("The totals could not be counted (the worker's log says why). Nothing was sent. "
+                         "You can try again."),
+        }
+    return {
+        "status": "ready",
+        "counted_at": counted_at.isoformat(),
+        "message": preview_counted_message(counted_at),
+        "body": result["body"],
+        "json": result["json"],
+    }
+
+
+def preview_counted_message(counted_at):
+    """"Counted on <date>": the sentence above the preview's numbers, on the page and in the JSON."""
+    return _("Counted on %(date)s") % {
+        "date": date_format(timezone.localtime(counted_at), "DATETIME_FORMAT"),
+    }

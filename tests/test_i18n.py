@@ -7,6 +7,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -36,8 +37,10 @@ SPANISH_PARAGRAPHS = [
     '<a href="/admin/survey_report/surveyreport/">/admin/survey_report/surveyreport/</a>.',
 ]
 SPANISH_BUTTONS = [
-    '<button type="submit" class="button default survey-report-banner__button" data-retry-label="Volver a intentarlo">'
-    "Enviar informe</button>",
+    '<button type="submit" class="button default survey-report-banner__button" data-retry-label="Volver a intentarlo" '
+    'data-busy-label="Enviando…">Enviar informe</button>',
+    '<button type="submit" class="button survey-report-banner__button" data-busy-label="Contando…">'
+    "Vista previa con las cifras de este sitio</button>",
     '<button type="submit" class="button survey-report-banner__button">Descartar</button>',
 ]
 
@@ -131,12 +134,46 @@ class TestMessagesLanguage:
 
     @pytest.mark.django_db
     def test_send_message_es(self, admin_client, broker):
+        response = admin_client.post(reverse("survey_report_banner:send"), HTTP_ACCEPT_LANGUAGE="es")
+        assert [str(m) for m in get_messages(response.wsgi_request)] == [
+            "¡Gracias! El informe de encuesta se está generando y se enviará en unos minutos. Puede seguir su "
+            'estado en la lista de informes de encuesta del panel de administración. '
+            '<a href="/admin/survey_report/surveyreport/">Ver informes de encuesta</a>'
+        ]
+
+    @pytest.mark.django_db
+    def test_send_json_message_es(self, admin_client, broker):
+        """The script follows the report from there: the answer says where it is, and promises nothing."""
         response = admin_client.post(
             reverse("survey_report_banner:send"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
         )
         assert response.json()["message"] == (
-            "¡Gracias! El informe de encuesta se está generando y se enviará en unos minutos. Puede seguir su "
-            "estado en la lista de informes de encuesta del panel de administración."
+            "En cola: esperando a que un proceso en segundo plano genere el informe de encuesta."
+        )
+
+    @pytest.mark.django_db
+    def test_dismiss_after_a_report_was_sent_es(self, admin_client):
+        from django.utils import timezone  # pylint: disable=import-outside-toplevel
+
+        from conftest import make_report  # pylint: disable=import-outside-toplevel
+
+        make_report(timezone.now())  # delivered by another superuser's click
+        response = admin_client.post(
+            reverse("survey_report_banner:dismiss"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
+        )
+        assert response.json()["message"] == (
+            "Se acaba de enviar un informe de encuesta desde este sitio, así que no se le volverá a preguntar a "
+            "nadie durante 6 meses."
+        )
+
+    @pytest.mark.django_db
+    def test_preview_messages_es(self, admin_client, broker):
+        response = admin_client.post(
+            reverse("survey_report_banner:preview"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
+        )
+        assert response.status_code == 202
+        assert response.json()["message"] == (
+            "Contando los totales de este sitio en un proceso en segundo plano. No se envía ni se guarda nada."
         )
 
     @pytest.mark.django_db

@@ -36,7 +36,7 @@ from openedx.features.survey_report.models import (
 from openedx.features.survey_report.tasks import generate_survey_report
 from waffle.models import Switch
 
-from survey_report_banner import banner, caching, conf
+from survey_report_banner import banner, caching, conf, preview
 from survey_report_banner.context_processors import survey_report_banner as banner_processor
 from survey_report_banner.models import SurveyReportBannerDismissal
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR
@@ -77,6 +77,11 @@ def run(client, path, method="get"):
 def is_decision_query(sql):
     """compute_decision's query is the only read that joins the dismissal table."""
     return sql.lstrip().upper().startswith("SELECT") and DISMISSAL_TABLE in sql
+
+
+def is_last_sent_query(sql):
+    """preview.last_sent's read: the report table, newest first, no dismissal table."""
+    return sql.lstrip().upper().startswith("SELECT") and REPORT_TABLE in sql and not is_decision_query(sql)
 
 
 def decision_queries(queries):
@@ -129,7 +134,8 @@ def forbid_cache_and_decision():
     boom = AssertionError("the banner must exit before the cache and the database")
     with mock.patch.object(caching, "cache", side_effect=boom), \
             mock.patch.object(banner, "banner_disabled", side_effect=boom), \
-            mock.patch.object(banner, "compute_decision", side_effect=boom):
+            mock.patch.object(banner, "compute_decision", side_effect=boom), \
+            mock.patch.object(preview, "banner_context", side_effect=boom):
         yield
 
 
@@ -160,6 +166,8 @@ class TestQueriesAdded:
     def test_superuser_cold_is_exactly_one_query(self):
         client = client_for("staff_superuser")
         added, new_sql = added_queries(client, "/admin/", cold=True)
+        # Cold = the generation bumped (a dismissal, a click, a report): the last report sent is a
+        # site-wide entry of its own, not read again (see test_last_report_sent_is_read_once...).
         assert added == 1
         assert len(new_sql) == 1 and is_decision_query(new_sql[0])
         # The kill switch comes from waffle's own cache: no query for it while that is warm.
@@ -177,8 +185,10 @@ class TestQueriesAdded:
         for cache in __import__("django.core.cache", fromlist=["caches"]).caches.all():
             cache.clear()
         _, measured = run(client, "/admin/")
-        assert len(measured) - len(baseline) == 2
+        # The decision, waffle's switch, and the last report sent (one site-wide entry, see below).
+        assert len(measured) - len(baseline) == 3
         assert len([sql for sql in measured if "waffle_switch" in sql]) == 1
+        assert len([sql for sql in measured if is_last_sent_query(sql)]) == 1
 
     def test_superuser_warm_is_zero_queries_and_one_cache_read(self):
         client = client_for("staff_superuser")
@@ -190,8 +200,35 @@ class TestQueriesAdded:
                 mock.patch.object(cache, "set", wraps=cache.set) as set_, \
                 mock.patch.object(cache, "incr", wraps=cache.incr) as incr:
             assert shows_cached(client)
-        assert get_many.call_count == 1  # generation + this user's decision, in one round trip
+        # Generation + this user's decision in one round trip; the preview, its lock and the last
+        # report sent in another (issue 16), made only when the banner shows.
+        assert get_many.call_count == 2
+        assert caching.GENERATION_KEY in get_many.call_args_list[0].args[0]
+        assert sorted(get_many.call_args_list[1].args[0]) == sorted(
+            [preview.PREVIEW_KEY, preview.LOCK_KEY, preview.LAST_SENT_KEY]
+        )
         assert set_.call_count == 0 and incr.call_count == 0
+
+    def test_superuser_warm_with_a_preview_and_a_report_sent_before_is_zero_queries(self):
+        """The kept preview and "what was sent last time" are on the page, and cost no query."""
+        client = client_for("staff_superuser")
+        make_report(datetime.now(dt_timezone.utc) - timedelta(days=400))  # Sent, outside the window.
+        preview.compute()
+        html = client.get("/admin/").content.decode()
+        assert "data-survey-report-last-sent" in html and "data-survey-report-json" in html
+        added, _ = added_queries(client, "/admin/", cold=False)
+        assert added == 0
+
+    def test_last_report_sent_is_read_once_for_everyone(self, superuser, other_superuser):
+        """Not per user: after the first cold page, another superuser's cold page costs its decision only."""
+        first, second = Client(), Client()
+        first.force_login(superuser)
+        second.force_login(other_superuser)
+        _, queries = run(first, "/admin/")
+        assert len([sql for sql in queries if is_last_sent_query(sql)]) == 1
+        _, queries = run(second, "/admin/")
+        assert [sql for sql in queries if is_last_sent_query(sql)] == []
+        assert len(decision_queries(queries)) == 1
 
     @pytest.mark.parametrize("state", ["dismissed", "sent", "due"])
     def test_cached_answer_whatever_it_is(self, state):

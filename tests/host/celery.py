@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "host.settings")
 
 APP = Celery("host")
 APP.config_from_object("django.conf:settings", namespace="CELERY")
-APP.autodiscover_tasks(lambda: ["openedx.features.survey_report"])
+# As openedx/core/lib/celery: tasks are discovered in every installed app (ours included).
+APP.autodiscover_tasks()

@@ -1,19 +1,26 @@
 /*
- * Progressive enhancement for the survey report banner; without it both buttons are plain forms
- * that post, redirect back and show a Django admin message.
+ * Progressive enhancement for the survey report banner; without it every button is a plain form
+ * that posts, redirects back and shows a Django admin message.
  * - Dismiss: posts in the background and removes the banner without reloading the page.
  * - Send report: posts in the background, then follows the report (queued → generating → sent, or
  *   failed) by polling the banner's status endpoint for a bounded time, saying each change in a
  *   live region. On failure the same button offers to try again.
+ * - Preview: asks a worker to count this site's totals, then fills them into "What is sent".
+ * - On a narrow screen the admin index gets the compact form: "Read more" starts closed.
+ *
+ * Busy buttons are marked aria-disabled rather than disabled: a disabled button drops keyboard
+ * focus to <body>, and the next Tab would land below the banner.
  */
 (function () {
   "use strict";
 
-  // Polling: first after 1 s, then 1.5 times longer each time up to 4 s, for at most 2 minutes.
+  // Polling: first after 1 s, then 1.5 times longer each time up to 4 s, for a bounded time.
   var FIRST_DELAY = 1000;
   var MAX_DELAY = 4000;
   var POLL_LIMIT = 120000;
+  var PREVIEW_LIMIT = 300000;  // Counting a large site takes longer than sending a report.
   var STEPS = ["queued", "generating", "sent"];
+  var NARROW = "(max-width: 767px)";  // As banner.css and Django admin's responsive.css.
 
   function showMessage(banner, level, text) {
     var list = document.querySelector("ul.messagelist");
@@ -44,21 +51,92 @@
     });
   }
 
-  function enhanceDismiss(banner, dismissForm) {
+  function getJson(url) {
+    return window.fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok || !isJson(response)) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+  }
+
+  // Ask ``url`` until ``handle(data)`` returns true or ``limit`` ms have passed (then ``late()``).
+  function poll(url, limit, handle, late) {
+    var started = Date.now();
+    var delay = FIRST_DELAY;
+
+    function again() {
+      if (Date.now() - started + delay > limit) {
+        late();
+        return;
+      }
+      window.setTimeout(check, delay);
+      delay = Math.min(MAX_DELAY, delay * 1.5);
+    }
+
+    function check() {
+      getJson(url).then(function (data) {
+        if (!handle(data)) { again(); }
+      }).catch(again);  // A lost poll (restart, network blip) is retried within the same bound.
+    }
+
+    again();
+  }
+
+  function label(button) {
+    if (!button.hasAttribute("data-label")) { button.setAttribute("data-label", button.textContent); }
+    return button.getAttribute("data-label");
+  }
+
+  function setBusy(button, busy) {
+    label(button);  // Remember the label before it changes.
+    if (busy) {
+      button.setAttribute("aria-disabled", "true");
+      button.setAttribute("aria-busy", "true");
+      button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+    } else {
+      button.removeAttribute("aria-disabled");
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  function isUnavailable(button) {
+    return button.getAttribute("aria-disabled") === "true";
+  }
+
+  function focusIfLost(target, banner) {
+    // Move focus only when it was in the banner or lost to the page, never away from elsewhere.
+    var active = document.activeElement;
+    if (!active || active === document.body || banner.contains(active)) { target.focus(); }
+  }
+
+  function enhanceDismiss(banner, dismissForm, live) {
+    var button = dismissForm.querySelector("button");
     dismissForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      var button = dismissForm.querySelector("button");
-      button.disabled = true;
+      if (isUnavailable(button)) { return; }
+      setBusy(button, true);
       postForm(dismissForm).then(function (response) {
         if (!isJson(response)) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      }).then(function (data) {
-        var message = showMessage(banner, "info", data.message);
-        banner.parentNode.removeChild(banner);
-        message.focus();
+        return response.json().then(function (data) {
+          setBusy(button, false);
+          if (response.ok || data.status === "turned_off") {
+            var message = showMessage(banner, response.ok ? "info" : "warning", data.message);
+            banner.parentNode.removeChild(banner);
+            message.focus();
+          } else {
+            // Not recorded (database or cache unavailable): say so here, keep the banner.
+            button.textContent = label(button);
+            live.textContent = data.message || banner.getAttribute("data-network-message");
+            live.classList.add("is-failed");
+            live.focus();
+          }
+        });
       }).catch(function () {
         // Let the server answer in full (it shows its own message or error page).
-        button.disabled = false;
+        setBusy(button, false);
         dismissForm.submit();
       });
     });
@@ -84,12 +162,19 @@
     this.live.classList.toggle("is-failed", !!failed);
   };
 
+  Progress.prototype.items = function () {
+    var items = this.steps.querySelectorAll("li");
+    for (var i = 0; i < items.length; i += 1) { label(items[i]); }
+    return items;
+  };
+
   Progress.prototype.show = function (state) {
     var current = STEPS.indexOf(state);
-    var items = this.steps.querySelectorAll("li");
+    var items = this.items();
     this.steps.hidden = false;
     for (var i = 0; i < items.length; i += 1) {
       var step = STEPS.indexOf(items[i].getAttribute("data-step"));
+      items[i].textContent = items[i].getAttribute("data-label");
       items[i].classList.toggle("is-done", step < current || state === "sent");
       items[i].classList.remove("is-failed");
       if (step === current) {
@@ -102,86 +187,92 @@
 
   Progress.prototype.start = function () {
     this.busy = true;
-    this.button.disabled = true;
-    this.button.setAttribute("aria-busy", "true");
+    setBusy(this.button, true);  // "Sending…", and focus stays on it.
     this.dismissForm.hidden = true;
     this.banner.classList.add("is-sending");
+  };
+
+  Progress.prototype.answered = function () {
+    // The invitation's "click the button below" no longer applies: the buttons are gone.
+    var call = this.banner.querySelector("[data-survey-report-call]");
+    if (call) { call.hidden = true; }
+    this.busy = false;
+    this.sendForm.hidden = true;
+    this.dismissForm.hidden = true;
+    this.banner.classList.remove("is-sending");
+    focusIfLost(this.live, this.banner);  // The focused button is gone: the status is next.
   };
 
   Progress.prototype.sent = function (message) {
     this.show("sent");
     this.say(message, false);
-    this.busy = false;
-    this.sendForm.hidden = true;
-    this.dismissForm.hidden = true;
-    this.banner.classList.remove("is-sending");
+    this.answered();
   };
 
   Progress.prototype.failed = function (message, step) {
     // The step that failed: "sent" once a worker made the report, else "queued" (never picked up,
-    // or the click itself failed). The steps before it are done.
+    // or the click itself failed). The steps before it are done; the failed one says "Not …".
     var failedAt = STEPS.indexOf(step || "queued");
-    var items = this.steps.querySelectorAll("li");
+    var items = this.items();
     for (var i = 0; i < items.length; i += 1) {
       var index = STEPS.indexOf(items[i].getAttribute("data-step"));
+      var failedHere = index === failedAt;
       items[i].classList.toggle("is-done", index < failedAt);
-      items[i].classList.toggle("is-failed", index === failedAt);
+      items[i].classList.toggle("is-failed", failedHere);
+      items[i].textContent = (failedHere && items[i].getAttribute("data-failed-label")) ||
+        items[i].getAttribute("data-label");
       items[i].removeAttribute("aria-current");
     }
     this.say(message, true);
     this.stopWaiting();
-    var hadFocus = document.activeElement === document.body || document.activeElement === this.button;
-    this.button.textContent = this.button.getAttribute("data-retry-label") || this.button.textContent;
+    this.button.textContent = this.button.getAttribute("data-retry-label") || label(this.button);
     this.dismissForm.hidden = false;
-    // The disabled button lost focus to the page: give it back, on the button that tries again.
-    if (hadFocus) { this.button.focus(); }
+    focusIfLost(this.button, this.banner);  // On the button that tries again.
   };
 
   Progress.prototype.stopWaiting = function () {
     this.busy = false;
-    this.button.disabled = false;
-    this.button.removeAttribute("aria-busy");
+    setBusy(this.button, false);
     this.banner.classList.remove("is-sending");
   };
 
-  Progress.prototype.poll = function () {
+  Progress.prototype.tooSoon = function (data) {
+    // Refused by the rate limit: nothing is on its way. Say why; the button works again later.
     var self = this;
-    var started = Date.now();
-    var delay = FIRST_DELAY;
+    this.steps.hidden = true;
+    this.say(data.message, false);
+    this.stopWaiting();
+    this.button.textContent = label(this.button);
+    this.dismissForm.hidden = false;
+    var wait = data.retry_at ? Date.parse(data.retry_at) - Date.now() : 0;
+    if (wait > 0) {
+      this.button.setAttribute("aria-disabled", "true");
+      window.setTimeout(function () { self.button.removeAttribute("aria-disabled"); },
+        Math.min(wait, 2147483647));
+    }
+  };
 
-    function again() {
-      if (Date.now() - started + delay > POLL_LIMIT) {
-        self.say(self.banner.getAttribute("data-timeout-message"), false);
-        self.stopWaiting();
-        self.button.disabled = true;  // The report is on its way: a second one would be refused anyway.
-        return;
+  Progress.prototype.follow = function () {
+    var self = this;
+    poll(this.statusUrl, POLL_LIMIT, function (data) {
+      if (data.state === "sent") {
+        self.sent(data.message);
+        return true;
       }
-      window.setTimeout(check, delay);
-      delay = Math.min(MAX_DELAY, delay * 1.5);
-    }
-
-    function check() {
-      window.fetch(self.statusUrl, {
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Accept": "application/json" }
-      }).then(function (response) {
-        if (!response.ok || !isJson(response)) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      }).then(function (data) {
-        if (data.state === "sent") {
-          self.sent(data.message);
-        } else if (data.state === "failed") {
-          self.failed(data.message, data.created_at ? "sent" : "queued");
-        } else {
-          if (STEPS.indexOf(data.state) >= 0) { self.show(data.state); }
-          self.say(data.message, false);
-          again();
-        }
-      }).catch(again);  // A lost poll (restart, network blip) is retried within the same bound.
-    }
-
-    again();
+      if (data.state === "failed") {
+        self.failed(data.message, data.created_at ? "sent" : "queued");
+        return true;
+      }
+      if (STEPS.indexOf(data.state) >= 0) { self.show(data.state); }
+      self.say(data.message, false);
+      return false;
+    }, function () {
+      self.say(self.banner.getAttribute("data-timeout-message"), false);
+      self.stopWaiting();
+      // The report is on its way: a second one would be refused anyway.
+      self.button.textContent = label(self.button);
+      self.button.setAttribute("aria-disabled", "true");
+    });
   };
 
   Progress.prototype.submit = function () {
@@ -198,16 +289,17 @@
       return response.json().then(function (data) {
         if (data.status === "enqueued" || data.status === "already_pending") {
           self.say(data.message, false);
-          self.poll();
+          self.follow();
         } else if (data.status === "already_sent") {
           self.sent(data.message);
         } else if (data.status === "turned_off") {
-          self.say(data.message, false);
           self.steps.hidden = true;
-          self.sendForm.hidden = true;
-          self.dismissForm.hidden = true;
+          self.say(data.message, false);
+          self.answered();
+        } else if (data.status === "too_soon") {
+          self.tooSoon(data);
         } else {
-          self.failed(data.message);
+          self.failed(data.message || self.banner.getAttribute("data-network-message"));
         }
       });
     }).catch(function () {
@@ -215,16 +307,104 @@
     });
   };
 
+  function Preview(banner, root) {
+    this.banner = banner;
+    this.root = root;
+    this.form = root.querySelector('form[data-survey-report-action="preview"]');
+    this.button = this.form.querySelector("button");
+    this.live = root.querySelector("[data-survey-report-preview-status]");
+    this.body = root.querySelector("[data-survey-report-body]");
+    this.json = root.querySelector("[data-survey-report-json]");
+  }
+
+  Preview.prototype.done = function (message, failed) {
+    setBusy(this.button, false);
+    this.button.textContent = label(this.button);
+    this.live.textContent = message;
+    this.live.classList.toggle("is-failed", !!failed);
+  };
+
+  Preview.prototype.fill = function (data) {
+    var body = data.body || {};
+    for (var key in body) {
+      if (!Object.prototype.hasOwnProperty.call(body, key)) { continue; }
+      var slot = this.banner.querySelector('[data-survey-report-value="' + key + '"]');
+      if (!slot) { continue; }
+      slot.querySelector("[data-value]").textContent = String(body[key]);
+      slot.hidden = false;
+    }
+    this.json.textContent = data.json;
+    this.body.hidden = false;
+    this.done(data.message, false);
+  };
+
+  // One answer, from the click or a poll: true when there is nothing more to wait for.
+  Preview.prototype.answer = function (data) {
+    if (data.status === "ready") {
+      this.fill(data);
+      return true;
+    }
+    if (data.status === "counting") {
+      this.live.classList.remove("is-failed");
+      if (this.live.textContent !== data.message) { this.live.textContent = data.message; }
+      return false;
+    }
+    this.done(data.message || this.root.getAttribute("data-network-message"), true);
+    return true;
+  };
+
+  Preview.prototype.submit = function () {
+    var self = this;
+    setBusy(this.button, true);  // "Counting…", and focus stays on it.
+    postForm(this.form).then(function (response) {
+      if (!isJson(response)) {
+        setBusy(self.button, false);
+        self.form.submit();
+        return;
+      }
+      return response.json().then(function (data) {
+        if (self.answer(data)) { return; }
+        poll(self.root.getAttribute("data-result-url"), PREVIEW_LIMIT, function (next) {
+          return self.answer(next);
+        }, function () {
+          self.done(self.root.getAttribute("data-slow-message"), false);
+        });
+      });
+    }).catch(function () {
+      self.done(self.root.getAttribute("data-network-message"), true);
+    });
+  };
+
+  function compactOnNarrowScreens(banner) {
+    // The index opens "Read more" in its markup (no script: the whole message); on a phone it
+    // starts closed, as on every other admin page. Back on a wide screen its summary is hidden,
+    // so it must be open again.
+    var full = banner.querySelector("[data-survey-report-full]");
+    if (!full || !window.matchMedia) { return; }
+    var narrow = window.matchMedia(NARROW);
+    if (narrow.matches) { full.open = false; }
+    var widened = function (event) { if (!event.matches) { full.open = true; } };
+    if (narrow.addEventListener) {
+      narrow.addEventListener("change", widened);
+    } else if (narrow.addListener) {
+      narrow.addListener(widened);
+    }
+  }
+
   function enhance(banner) {
     var dismissForm = banner.querySelector('form[data-survey-report-action="dismiss"]');
     var sendForm = banner.querySelector('form[data-survey-report-action="send"]');
+    var previewRoot = banner.querySelector("[data-survey-report-preview]");
+    var live = banner.querySelector("[data-survey-report-status]");
     var modern = window.fetch && window.FormData;
+
+    compactOnNarrowScreens(banner);
 
     if (sendForm && dismissForm && modern && banner.getAttribute("data-status-url")) {
       var progress = new Progress(banner, sendForm, dismissForm);
       sendForm.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (!progress.busy) { progress.submit(); }
+        if (!progress.busy && !isUnavailable(progress.button)) { progress.submit(); }
       });
     } else if (sendForm) {
       sendForm.addEventListener("submit", function () {
@@ -235,7 +415,15 @@
       });
     }
 
-    if (dismissForm && modern) { enhanceDismiss(banner, dismissForm); }
+    if (dismissForm && modern && live) { enhanceDismiss(banner, dismissForm, live); }
+
+    if (previewRoot && modern && previewRoot.getAttribute("data-result-url")) {
+      var preview = new Preview(banner, previewRoot);
+      preview.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!isUnavailable(preview.button)) { preview.submit(); }
+      });
+    }
   }
 
   function init() {
