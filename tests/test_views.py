@@ -312,6 +312,11 @@ class TestSend:
             assert as_json.status_code == 429 and as_json["Retry-After"] == str(30 * 60)
             assert as_json.json()["status"] == "too_soon"
             assert as_json.json()["retry_at"] == "2026-11-25T15:00:00+00:00"
+            in_spanish = admin_client.post(SEND, HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es")
+            assert in_spanish.json()["message"] == (
+                "El envío del informe de encuesta falló varias veces en la última hora, así que no se envió nada "
+                "ahora. Puede volver a intentarlo después de las 15:00 UTC."
+            )
         assert broker() == []
         with time_machine.travel(start + timedelta(hours=1), tick=False):
             admin_client.post(SEND)  # an hour after the first attempt: allowed again
