@@ -24,7 +24,7 @@ SRB_MYSQL_TEST_NAME ?= test_srb_$(shell printf %s "$(CURDIR)" | md5sum | cut -c1
 UNIT_MARKERS := not mysql and not worker and not browser
 
 help: ## show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-22s %s\n", $$1, $$2}'
 
 system-requirements: ## install the Debian packages the suite needs (mysqlclient headers, Chromium)
 	@./scripts/system-requirements.sh
@@ -46,9 +46,16 @@ upgrade: $(STAMP) ## recompile requirements/*.txt from requirements/*.in with th
 	  $(BIN)/pip-compile -q --upgrade --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	    -o requirements/$$f.txt requirements/$$f.in || exit 1; done
 
+TIERS := test-unit test-django42 test-py312 test-mysql test-integration test-tutor
+
+# Each tier is timed, and the times are printed at the end: CI's budget is 15 minutes in all.
 test: requirements ## run every tier: unit (SQLite), Django 4.2, Python 3.12, MariaDB, worker + browser, Tutor plugin
-	@$(MAKE) --no-print-directory test-unit test-django42 test-py312 test-mysql test-integration test-tutor
-	@echo "make test: all tiers passed"
+	@times=""; for tier in $(TIERS); do \
+	  start=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$tier || { echo "make test: $$tier failed"; exit 1; }; \
+	  times="$$times $$tier $$(( $$(date +%s) - start ))s"; \
+	done; \
+	echo "make test: all tiers passed (seconds per tier:$$times)"
 
 dist: $(DIST_STAMP) ## build the sdist and the wheel into dist/ (once; again when their sources change)
 
