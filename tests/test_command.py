@@ -372,7 +372,7 @@ def simulate_year(settings, superuser, offsets, *command_args):
     return banner_shown, sent
 
 
-@pytest.mark.slow  # ~45 s each: once, in the SQLite tier (the rule is the same on every database)
+@pytest.mark.slow  # ~20 s each: once, in the Python 3.12 tier (the rule is the same on every database)
 @pytest.mark.django_db
 class TestAYearOfDailyRuns:
     """Issue 10: opted-in sites never see the banner, and send exactly one report per window."""

@@ -5,6 +5,9 @@ The last test installs the built wheel into a brand-new virtualenv (no access to
 or to the development virtualenv) and runs the host project's smoke test (``tests/host/smoke.py``)
 with it. Building needs ``build`` and ``twine`` (requirements/dev.txt); installing needs the
 package index that requirements/base.txt resolves from.
+
+``make test`` builds the distributions once (``make dist``) and points ``SRB_DIST_DIR`` at them, so
+these tests check the very files the tox tiers install; without it they build their own.
 """
 
 import email
@@ -53,13 +56,19 @@ def _run(args, timeout=120, **kwargs):
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
-    """Build the sdist, then the wheel from it (as ``python -m build`` does), into a temporary dir."""
-    # Checked here, not at import: a run that deselects the packaging marker must not report a skip.
-    pytest.importorskip("build", reason="building needs requirements/dev.txt")
-    outdir = tmp_path_factory.mktemp("dist")
-    # --no-isolation: use this virtualenv's setuptools (pinned in requirements/dev.txt) instead of
-    # downloading one; pyproject.toml's [build-system] still checks it is recent enough.
-    _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(REPO)], cwd=REPO)
+    """
+    The sdist and the wheel built from it (as ``python -m build`` does): ``make dist``'s, named by
+    ``SRB_DIST_DIR``, or built here into a temporary directory.
+    """
+    if os.environ.get("SRB_DIST_DIR"):
+        outdir = Path(os.environ["SRB_DIST_DIR"]).resolve()
+    else:
+        # Checked here, not at import: a run that deselects the packaging marker must not report a skip.
+        pytest.importorskip("build", reason="building needs requirements/dev.txt")
+        outdir = tmp_path_factory.mktemp("dist")
+        # --no-isolation: use this virtualenv's setuptools (pinned in requirements/dev.txt) instead of
+        # downloading one; pyproject.toml's [build-system] still checks it is recent enough.
+        _run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), str(REPO)], cwd=REPO)
     wheels = list(outdir.glob("*.whl"))
     sdists = list(outdir.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, list(outdir.iterdir())

@@ -154,3 +154,16 @@ def test_banner_requirement_admits_this_repository_s_banner_app():
     # release is never installed into an image built with this plugin.
     assert not requirement.specifier.contains("1.0.0")
     assert not any(spec.operator == "==" for spec in requirement.specifier)
+
+
+def test_released_together_with_the_banner_app():
+    """
+    One tag releases both distributions (.github/workflows/release.yml), so they carry one version.
+
+    ``scripts/check_versions.py`` checks the same, and the CHANGELOG, on every release.
+    """
+    from tutorsurveyreport.__about__ import __version__
+
+    init = (PROJECT.parent / "survey_report_banner" / "__init__.py").read_text()
+    (banner_version,) = re.findall(r'^__version__ = "([^"]+)"$', init, flags=re.MULTILINE)
+    assert __version__ == banner_version
