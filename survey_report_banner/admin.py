@@ -17,9 +17,30 @@ from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 log = logging.getLogger(__name__)
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """
+    A record the app writes and nobody edits: listed and viewed, never added, changed or deleted.
+
+    Deleting a dismissal would silently show the banner again; deleting attempts would lift the
+    bound on attempts while sending fails.
+    """
+
+    def has_add_permission(self, request):
+        """Only the banner's buttons and the send gate record these."""
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """History: never edited."""
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """History: kept."""
+        return False
+
+
 @admin.register(SurveyReportBannerDismissal)
-class SurveyReportBannerDismissalAdmin(admin.ModelAdmin):
-    """Read-only: dismissals are facts recorded by the banner, not something to edit."""
+class SurveyReportBannerDismissalAdmin(RecordAdmin):
+    """Who dismissed the banner, and when last."""
 
     list_display = ("user", "dismissed_at")
     list_filter = ("dismissed_at",)
@@ -28,39 +49,15 @@ class SurveyReportBannerDismissalAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     readonly_fields = ("user", "dismissed_at")
 
-    def has_add_permission(self, request):
-        """Nobody adds dismissals by hand: only the banner's *Dismiss* button records them."""
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        """Dismissals are history: never edited."""
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        """Deleting a dismissal would silently show the banner again; keep the record."""
-        return False
-
 
 @admin.register(SurveyReportAttempt)
-class SurveyReportAttemptAdmin(admin.ModelAdmin):
-    """Read-only: every attempt to send a report, by any path, as the send gate recorded it."""
+class SurveyReportAttemptAdmin(RecordAdmin):
+    """Every attempt to send a report, by any path, as the send gate recorded it."""
 
     list_display = ("attempted_at", "trigger", "user")
     list_filter = ("trigger", "attempted_at")
     list_select_related = ("user",)
     readonly_fields = ("attempted_at", "trigger", "user")
-
-    def has_add_permission(self, request):
-        """Only the send gate records attempts."""
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        """Attempts are history: never edited."""
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        """Deleting attempts would lift the bound on attempts while sending fails."""
-        return False
 
 
 RESEND_ACTION = "send_report"
