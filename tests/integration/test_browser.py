@@ -632,6 +632,7 @@ def test_axe_finds_nothing_with_every_disclosure_open(open_page, redis_stack, ax
     db.create_user("admin")
     # A report sent long ago, so that "what was sent last time" (and its link) is audited too.
     report = db.objects("report").create(state="generated", registered_learners=12)
+    db.objects("upload").create(report=report, status_code=200)  # delivered: the endpoint accepted it
     db.objects("report").filter(pk=report.pk).update(created_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt_timezone.utc))
     page = log_in(open_page(color_scheme=scheme), "admin")
     page.goto(path)
