@@ -11,6 +11,7 @@ from django.http import HttpResponseForbidden
 from django.utils.translation import gettext as _
 
 from . import conf, gate, reports, sending
+from .api import too_soon_message
 from .banner import is_banner_audience
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 
@@ -127,8 +128,6 @@ def _refusal(verdict):
         return _("A survey report was already sent recently: nothing was sent now.")
     if verdict.outcome is gate.Outcome.ON_ITS_WAY:
         return _("A survey report is already on its way: nothing was sent now.")
-    from .api import too_soon_message  # pylint: disable=import-outside-toplevel
-
     return too_soon_message(verdict.retry_at)
 
 

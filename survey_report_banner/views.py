@@ -171,11 +171,9 @@ def _status_message(current):
 def _report_just_sent():
     """Whether a report reached the project within the window (the banner would not show any more)."""
     try:
-        # A savepoint: a failed read must not spoil the request's transaction (ATOMIC_REQUESTS),
-        # which holds the dismissal just recorded.
+        # A savepoint: a failed read must not spoil a caller's transaction.
         with transaction.atomic():
-            Report = reports.report_model()  # pylint: disable=invalid-name
-            return Report.objects.filter(reports.delivered(), created_at__gte=reports.window_start()).exists()
+            return reports.last_sent_report() is not None
     except (LookupError, ValueError, *faults.BANNER_FAULTS) as exc:
         faults.warn("reading whether a report was just sent", exc)
         return False
