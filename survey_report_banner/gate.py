@@ -135,7 +135,7 @@ def claim(trigger, user=None, *, hold, lead=timedelta(0), force=False, enqueue=N
         lock.after_report_id = after_report_id
         lock.busy_until = now + hold
         lock.save()
-        SurveyReportAttempt.objects.create(attempted_at=now, trigger=trigger, user=user)
+        SurveyReportAttempt.objects.create(attempted_at=now, trigger=trigger, user=user, task_id=task_id)
     invalidate()
     return Verdict(Outcome.SEND, claimed_at=now, after_report_id=after_report_id, task_id=task_id)
 

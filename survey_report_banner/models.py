@@ -110,6 +110,12 @@ class SurveyReportAttempt(models.Model):
         related_name="+",
         verbose_name=_("user"),
     )
+    # The Celery task that carried this attempt (blank for one that never reached a broker): the
+    # worker records the cause of a failure against it (see signals.py).
+    task_id = models.CharField(_("Celery task id"), max_length=255, blank=True, default="")
+    # Why the attempt failed, as a cause code (``sending.cause_of``): "http:503", "refused",
+    # "timeout", "redirect:302", "unrecorded", "unreachable", "error:...". Blank: no failure known.
+    cause = models.CharField(_("cause of failure"), max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = _("survey report attempt")

@@ -49,7 +49,7 @@ def deadline(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-class _FailureCatcher(logging.Handler):
+class FailureCatcher(logging.Handler):
     """Keep the exception being handled when an error is logged (the handler runs in the ``except``)."""
 
     def __init__(self):
@@ -65,7 +65,7 @@ class _FailureCatcher(logging.Handler):
 @contextlib.contextmanager
 def capture_failure():
     """Yield a catcher whose ``exception`` is the error logged inside the block, if any."""
-    catcher = _FailureCatcher()
+    catcher = FailureCatcher()
     root = logging.getLogger()
     root.addHandler(catcher)
     try:
@@ -74,29 +74,86 @@ def capture_failure():
         root.removeHandler(catcher)
 
 
-def describe(exc):
-    """
-    The cause of a failed send, in words an operator can act on, or None when unknown.
+#: Cause codes (stored in ``SurveyReportAttempt.cause``, at most 255 characters). Each names what
+#: is known about a failed send, in a form both the command (English) and the banner (translated)
+#: can say: ``http:<status>``, ``redirect:<status>``, ``refused``, ``timeout``, ``unreachable``,
+#: ``unrecorded`` (the endpoint answered 2xx, upstream could not record the answer), ``error:<text>``.
+CAUSE_HTTP = "http"
+CAUSE_REDIRECT = "redirect"
+CAUSE_REFUSED = "refused"
+CAUSE_TIMEOUT = "timeout"
+CAUSE_UNREACHABLE = "unreachable"
+CAUSE_UNRECORDED = "unrecorded"
+CAUSE_ERROR = "error"
+CAUSE_MAX_LENGTH = 255
 
-    Walks the chain (upstream wraps the error in a bare ``Exception``): an HTTP status, a refused
-    or unreachable endpoint, a timeout, else the innermost error's own message.
-    """
+
+class Redirected(Exception):
+    """The endpoint answered with a redirect: the report was not accepted there (nothing follows it)."""
+
+    def __init__(self, status_code, location):
+        super().__init__(f"the endpoint answered HTTP {status_code}, a redirect to {location or '?'}")
+        self.status_code = status_code
+        self.location = location
+
+
+def _chain(exc):
     chain = []
     while exc is not None and exc not in chain:
         chain.append(exc)
         exc = exc.__cause__ or exc.__context__
+    return chain
+
+
+def cause_of(exc):
+    """
+    The cause code of a failed send (see ``CAUSE_*``), or "" when there was no exception.
+
+    Walks the chain (upstream wraps the error in a bare ``Exception``) for the first error it can
+    name: a timeout, an HTTP status, a redirect, a refused or unreachable endpoint, a 2xx answer
+    that upstream could not record (a ``DatabaseError`` on the upload); else the innermost error.
+    """
+    # Imported here: celery and django.db are heavy for a module the command imports early.
+    from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded  # pylint: disable=import-outside-toplevel
+    from django.db import DatabaseError  # pylint: disable=import-outside-toplevel
+
+    chain = _chain(exc)
     for error in chain:
-        if isinstance(error, SendTimedOut):
-            return f"the endpoint did not answer: {error}"
+        if isinstance(error, (SendTimedOut, SoftTimeLimitExceeded, TimeLimitExceeded, requests.Timeout)):
+            return CAUSE_TIMEOUT
+        if isinstance(error, Redirected):
+            return f"{CAUSE_REDIRECT}:{error.status_code}"
         if isinstance(error, requests.HTTPError) and error.response is not None:
-            return f"the endpoint answered HTTP {error.response.status_code}"
-        if isinstance(error, requests.Timeout):
-            return "the endpoint did not answer in time"
+            return f"{CAUSE_HTTP}:{error.response.status_code}"
         if isinstance(error, requests.ConnectionError):
-            if _refused(error):
-                return "the endpoint refused the connection"
-            return f"the endpoint could not be reached ({error})"
-    return f"{type(chain[-1]).__name__}: {chain[-1]}" if chain else None
+            return CAUSE_REFUSED if _refused(error) else CAUSE_UNREACHABLE
+        if isinstance(error, DatabaseError):
+            # Raised after raise_for_status() passed: the only write left is the upload's record.
+            return CAUSE_UNRECORDED
+    if not chain:
+        return ""
+    return f"{CAUSE_ERROR}:{type(chain[-1]).__name__}: {chain[-1]}"[:CAUSE_MAX_LENGTH]
+
+
+def explain(cause):
+    """A cause code in words an operator can act on (English: for logs and the command), or None."""
+    if not cause:
+        return None
+    kind, _sep, detail = cause.partition(":")
+    return {
+        CAUSE_HTTP: f"the endpoint answered HTTP {detail}",
+        CAUSE_REDIRECT: f"the endpoint answered HTTP {detail}, a redirect: the report was not accepted there",
+        CAUSE_REFUSED: "the endpoint refused the connection",
+        CAUSE_TIMEOUT: "the endpoint did not answer in time",
+        CAUSE_UNREACHABLE: "the endpoint could not be reached",
+        CAUSE_UNRECORDED: ("the endpoint accepted the report, but openedx-platform could not record its answer "
+                           "(SurveyReportUpload.request_details holds 255 characters)"),
+    }.get(kind, detail or cause)
+
+
+def describe(exc):
+    """The cause of a failed send, in words an operator can act on, or None when unknown."""
+    return explain(cause_of(exc))
 
 
 def _refused(error):

@@ -9,13 +9,20 @@ count as sent, so uploads invalidate too. (The kill switch is not cached by us: 
 own cache entry when the switch is saved.)
 """
 
-from celery.signals import task_postrun
+import logging
+
+from celery.signals import task_postrun, task_prerun
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 
-from . import conf
+from . import conf, faults, sending
 from .caching import invalidate
-from .models import SurveyReportBannerDismissal
+from .models import SurveyReportAttempt, SurveyReportBannerDismissal
+
+log = logging.getLogger(__name__)
+
+# The failure catchers of report tasks running in this process, by task id (see report_task_started).
+_catchers = {}
 
 
 def changed(**kwargs):  # pylint: disable=unused-argument
@@ -23,10 +30,34 @@ def changed(**kwargs):  # pylint: disable=unused-argument
     invalidate()
 
 
-def report_task_finished(sender=None, **kwargs):  # pylint: disable=unused-argument
-    """The report task finished (successfully or not): its ``update()`` calls sent no signal."""
-    if getattr(sender, "name", None) == conf.task_path():
-        invalidate()
+def report_task_started(sender=None, task_id=None, **kwargs):  # pylint: disable=unused-argument
+    """
+    The report task starts in this worker: catch the error it will log if its send fails.
+
+    Upstream's task swallows every exception and logs one line without it; the catcher keeps the
+    exception being handled when that line is logged (``sending.capture_failure``), so the
+    attempt can record what is known: the HTTP status, a refused connection, a timeout...
+    """
+    if getattr(sender, "name", None) == conf.task_path() and task_id:
+        catcher = sending.FailureCatcher()
+        logging.getLogger().addHandler(catcher)
+        _catchers[task_id] = catcher
+
+
+def report_task_finished(sender=None, task_id=None, **kwargs):  # pylint: disable=unused-argument
+    """The report task finished (successfully or not): record a failure's cause; its ``update()`` calls sent no signal."""
+    if getattr(sender, "name", None) != conf.task_path():
+        return
+    catcher = _catchers.pop(task_id, None)
+    if catcher is not None:
+        logging.getLogger().removeHandler(catcher)
+        cause = sending.cause_of(catcher.exception)
+        if cause:
+            try:
+                SurveyReportAttempt.objects.filter(task_id=task_id).update(cause=cause)
+            except faults.BANNER_FAULTS as exc:  # never fail upstream's task for our record
+                faults.warn("recording why the survey report was not sent", exc)
+    invalidate()
 
 
 def connect():
@@ -48,4 +79,5 @@ def connect():
     for model in models:
         post_save.connect(changed, sender=model, dispatch_uid=f"srb_{model._meta.label_lower}_saved")  # pylint: disable=protected-access
         post_delete.connect(changed, sender=model, dispatch_uid=f"srb_{model._meta.label_lower}_deleted")  # pylint: disable=protected-access
+    task_prerun.connect(report_task_started, dispatch_uid="srb_report_task_started")
     task_postrun.connect(report_task_finished, dispatch_uid="srb_report_task_finished")

@@ -224,7 +224,7 @@ class TestOneGateForEveryPath:
         finally:
             receiver.resume()
         assert time.monotonic() - started < 10
-        assert "(the endpoint did not answer: timed out after 1 s)" in str(failed.value)
+        assert "(the endpoint did not answer in time)" in str(failed.value)
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR  # upstream's except recorded it
         # The claim was released: a later run may try again at once.
         settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 300

@@ -133,7 +133,7 @@ def test_a_silent_endpoint_ends_the_scheduled_run_at_its_deadline(stack_factory,
     finally:
         stack.receiver.resume()
     assert code == 1, output
-    assert "(the endpoint did not answer: timed out after 2 s)" in output, output
+    assert "(the endpoint did not answer in time)" in output, output
     assert elapsed < 30
     assert sqlite_db.objects("report").get().state == "error"
     assert not sqlite_db.objects("upload").exists()
