@@ -3,14 +3,13 @@ Django admin for the banner: read-only records of dismissals and attempts, and t
 """
 
 import logging
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.utils.translation import gettext as _
 
-from . import conf, gate, reports, sending
+from . import api, gate, reports
 from .api import too_soon_message
 from .banner import is_banner_audience
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
@@ -72,36 +71,37 @@ class GuardedResendMixin:
     report list, and lets a refused POST become a server error. Here: only active staff superusers
     are offered it (others get 403 if they post it anyway); the send gate decides first (one report
     per window, one on its way at a time, the attempts bound); one report is re-sent, the newest
-    selected; and the outcome, or its cause, is a message.
+    selected, by a task on a worker (``tasks.resend_survey_report``) under the same time limits as
+    every other send; and the request answers at once with a message.
     """
 
     @admin.action(description="Send report to external API", permissions=["send_survey_report"])
     def send_report(self, request, queryset):
-        """Re-send the newest selected report through upstream's action, if the gate allows."""
+        """Queue a re-send of the newest selected report, if the gate allows."""
+        from .tasks import resend_survey_report  # pylint: disable=import-outside-toplevel
+
         chosen = queryset.order_by("-created_at", "-pk").first()
         if chosen is None:
             return None
-        verdict = gate.claim(
-            SurveyReportAttempt.RESEND, request.user,
-            hold=timedelta(seconds=conf.send_timeout()) + gate.HOLD_GRACE,
-        )
+        try:
+            verdict = gate.claim(
+                SurveyReportAttempt.RESEND, request.user,
+                enqueue=lambda claimed_at: api.enqueue(
+                    resend_survey_report, args=(chosen.pk, claimed_at.isoformat()), claimed_at=claimed_at,
+                ).id,
+            )
+        except api.BrokerUnavailable:
+            level, text = api.outcome_message(api.RequestResult(api.RequestOutcome.BROKER_UNAVAILABLE))
+            self.message_user(request, text, level)
+            return None
         if not verdict.may_send:
             self.message_user(request, _refusal(verdict), messages.WARNING)
             return None
-        try:
-            super().send_report(request, queryset.model.objects.filter(pk=chosen.pk))
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            # Upstream lets a refused or failed POST raise; the superuser gets the cause instead.
-            log.warning("Re-sending survey report %s failed: %r", chosen.pk, exc)
-            self.message_user(request, _("Survey report %(id)s could not be sent: %(cause)s.") % {
-                "id": chosen.pk, "cause": sending.describe(exc)}, messages.ERROR)
-        else:
-            text = _("Survey report %(id)s was sent.") % {"id": chosen.pk}
-            if queryset.count() > 1:
-                text += " " + _("Only one report is sent at a time: the newest of those selected.")
-            self.message_user(request, text, messages.SUCCESS)
-        finally:
-            gate.release(verdict)
+        text = _("Survey report %(id)s is being sent again. Its state in this list shows when it arrived.") % {
+            "id": chosen.pk}
+        if queryset.count() > 1:
+            text += " " + _("Only one report is sent at a time: the newest of those selected.")
+        self.message_user(request, text, messages.SUCCESS)
         return None
 
     def has_send_survey_report_permission(self, request):

@@ -15,6 +15,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from celery.result import AsyncResult
+from celery.utils import uuid
 from kombu.exceptions import OperationalError
 
 from . import conf, gate, reports
@@ -22,11 +24,6 @@ from .caching import invalidate
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 
 log = logging.getLogger(__name__)
-
-# Seconds between the task's soft time limit (an exception inside it) and the hard one (the
-# worker's child process is killed), for upstream's ``except`` to record the ``error`` state.
-HARD_LIMIT_GRACE = 30
-
 
 class RequestOutcome(enum.Enum):
     """What happened when a superuser asked for a report."""
@@ -106,7 +103,7 @@ def request_report(user, trigger=SurveyReportAttempt.BANNER):
                       conf.report_model_label())
         return RequestResult(RequestOutcome.TASK_UNAVAILABLE)
     try:
-        verdict = gate.claim(trigger, user, hold=conf.pending_window(), enqueue=lambda: enqueue(task).id)
+        verdict = gate.claim(trigger, user, enqueue=lambda claimed_at: enqueue(task, claimed_at=claimed_at).id)
     except BrokerUnavailable:
         return RequestResult(RequestOutcome.BROKER_UNAVAILABLE)
     if not verdict.may_send:
@@ -160,26 +157,27 @@ def too_soon_message(retry_at):
     ) % {"time": f"{formats.time_format(local, 'TIME_FORMAT')} {local.tzname()}"}
 
 
-def enqueue(task):
+def enqueue(task, args=(), claimed_at=None):
     """
     Send ``task`` to the broker, giving up after ``SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT`` seconds.
+
+    It carries a send's ``expires`` and time limits (``gate.send_limits``) from ``claimed_at``,
+    the time of the send gate's claim (now, for a task enqueued without one).
 
     Celery's defaults retry a lost broker for minutes, which would hang the superuser's request
     (and a web worker) long past any proxy timeout. This opens a dedicated producer connection
     with short connect/read timeouts and at most one quick retry (for a stale pooled socket).
     """
     app = task.app
-    # A task queued longer than the pending window never runs (the gate let the next click queue
-    # another by then); one that runs is stopped at the send deadline (upstream POSTs with no
-    # timeout): the soft limit raises inside the task, so upstream moves its row to ``error``.
-    limits = {
-        "expires": conf.pending_window().total_seconds(),
-        "soft_time_limit": conf.send_timeout(),
-        "time_limit": conf.send_timeout() + HARD_LIMIT_GRACE,
-    }
+    # A task queued past its claim's bound never runs; one that runs is stopped at the send
+    # deadline (upstream POSTs with no timeout): see gate.send_limits.
+    limits = gate.send_limits(claimed_at or timezone.now())
     if app.conf.task_always_eager:
-        # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline.
-        return task.apply_async(**limits)
+        # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline: once the
+        # transaction that asked for it (the gate's claim) is committed, as a worker would.
+        result = AsyncResult(uuid(), app=app)
+        transaction.on_commit(lambda: task.apply_async(args=args, task_id=result.id, **limits))
+        return result
     timeout = conf.enqueue_timeout()
     connection = app.connection_for_write(connect_timeout=timeout)
     options = dict(connection.transport_options or {})
@@ -197,6 +195,7 @@ def enqueue(task):
         with connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=timeout)
             return task.apply_async(
+                args=args,
                 connection=connection,
                 **limits,
                 retry=True,

@@ -9,7 +9,9 @@ API" action. Each calls :func:`claim`, which asks :func:`decide` under the send 
 the send before anything leaves. Two paths asking at the same moment, in two processes or on two
 machines, therefore wait for each other, and the second sees the first one's claim.
 
-What "delivered" and "on its way" mean in upstream's report table is in ``reports.py``.
+How long a claim holds is :func:`claim_hold`'s rule, and how long a send may last is
+:func:`send_limits`': a claim never ends while its send can still be in flight (ADR 0006). What
+"delivered" and "on its way" mean in upstream's report table is in ``reports.py``.
 """
 
 import enum
@@ -20,7 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
-from . import reports
+from . import conf, reports
 from .caching import invalidate
 from .models import SurveyReportAttempt, SurveyReportRequest
 
@@ -29,9 +31,13 @@ from .models import SurveyReportAttempt, SurveyReportRequest
 MAX_ATTEMPTS = 3
 ATTEMPT_PERIOD = timedelta(hours=1)
 
-#: An inline sender (the command, the re-send action) holds its claim this much longer than its
-#: send deadline, so that a process killed mid-send frees the claim soon after.
-HOLD_GRACE = timedelta(seconds=60)
+#: Seconds between a send's soft time limit (an exception inside the POST, which upstream's
+#: ``except`` turns into the ``error`` state) and its hard one (the process running it is killed).
+HARD_LIMIT_GRACE = 30
+
+#: A claim outlasts its send's hard limit by this much: the worker's clock, which enforces
+#: ``expires`` and the limits, may run a little behind the web server's, which set them.
+CLOCK_SLACK = timedelta(seconds=60)
 
 
 class Outcome(enum.Enum):
@@ -56,6 +62,7 @@ class Verdict:
     claimed_at: datetime | None = None
     after_report_id: int = 0
     task_id: str = ""
+    attempt_id: int | None = None
 
     @property
     def may_send(self):
@@ -67,23 +74,29 @@ def decide(now=None, *, lead=timedelta(0), force=False):
     """
     Decide whether a survey report may be sent now. Callers hold the send lock (see :func:`claim`).
 
-    1. Not if a report was delivered within ``SURVEY_REPORT_CHECK_THRESHOLD`` months (as of
+    1. Not while a report is on its way: a claim still held (a queued task, a send in progress)
+       or a report row still being generated or posted within the pending window. At most one at
+       a time.
+    2. Not if a report was delivered within ``SURVEY_REPORT_CHECK_THRESHOLD`` months (as of
        ``now + lead``: a scheduled run looks ahead to its next run), unless ``force``: one report
        per window.
-    2. Not while a report is on its way: a claim still held (a queued task, a run in progress) or
-       a report row still being generated or posted within the pending window. At most one at a
-       time.
     3. Not when ``MAX_ATTEMPTS`` attempts were made within the last ``ATTEMPT_PERIOD`` (sending
        keeps failing); the verdict says when the next one is allowed.
     4. Otherwise, yes.
     """
     now = now or timezone.now()
+    # "On its way?" is asked before "delivered?", and the claim before the report rows. Each
+    # statement sees what was committed when it started (READ COMMITTED on MySQL and PostgreSQL),
+    # and a send only moves forward: claimed, then its row on its way, then delivered or failed
+    # (a re-send: claimed, then its upload recorded, then released). So whatever a worker commits
+    # between two statements, a send missed by one is seen, further along, by the next; asked the
+    # other way round, a report delivered in between looked neither delivered nor on its way.
+    if held_claims(now).exists() or reports.report_model().objects.filter(reports.on_its_way(now)).exists():
+        return Verdict(Outcome.ON_ITS_WAY)
     if not force:
         last_sent = reports.last_sent_report(now + lead)
         if last_sent is not None:
             return Verdict(Outcome.ALREADY_SENT, last_sent=last_sent)
-    if held_claims(now).exists() or reports.report_model().objects.filter(reports.on_its_way(now)).exists():
-        return Verdict(Outcome.ON_ITS_WAY)
     recent = list(
         SurveyReportAttempt.objects.filter(attempted_at__gt=now - ATTEMPT_PERIOD)
         .order_by("-attempted_at").values_list("attempted_at", flat=True)[:MAX_ATTEMPTS]
@@ -106,13 +119,45 @@ def held_claims(now):
     ).exclude(Exists(newer_report))
 
 
-def claim(trigger, user=None, *, hold, lead=timedelta(0), force=False, enqueue=None):
+def send_limits(claimed_at):
     """
-    Take the send lock, :func:`decide`, and on yes record the attempt and claim the send for ``hold``.
+    How long a send claimed at ``claimed_at`` may last, as Celery's options for its task.
 
-    ``enqueue`` (optional) runs inside the lock's transaction and returns the Celery task id; if it
-    raises (the broker is down), nothing is recorded and the exception propagates. Returns the
-    :class:`Verdict`; callers that send inline call :func:`release` when they are done.
+    It never starts later than the pending window after the claim (``expires``, an absolute time),
+    its POST is interrupted at ``SURVEY_REPORT_BANNER_SEND_TIMEOUT`` (the soft limit: upstream's
+    ``except`` moves its row to ``error``), and the process running it is killed
+    ``HARD_LIMIT_GRACE`` seconds later (the hard limit). The command applies the same two limits
+    in its own process (``sending.deadline``).
+    """
+    return {
+        "expires": claimed_at + conf.pending_window(),
+        "soft_time_limit": conf.send_timeout(),
+        "time_limit": conf.send_timeout() + HARD_LIMIT_GRACE,
+    }
+
+
+def claim_hold(queued):
+    """
+    How long a claim holds: at least as long as its send can last (ADR 0006).
+
+    A queued send (a Celery task) may wait in the queue until its ``expires`` and then run until
+    its hard limit; an inline one (the command) runs until its hard limit. Plus the clock slack.
+    A sender that finishes earlier releases its claim; a report row its task creates ends the
+    claim too, and is then on its way for the pending window, which is always longer than the
+    hard limit (the settings' ranges guarantee it: 15 minutes or more against 630 seconds at most).
+    """
+    waiting = conf.pending_window() if queued else timedelta(0)
+    return waiting + timedelta(seconds=conf.send_timeout() + HARD_LIMIT_GRACE) + CLOCK_SLACK
+
+
+def claim(trigger, user=None, *, lead=timedelta(0), force=False, enqueue=None):
+    """
+    Take the send lock, :func:`decide`, and on yes record the attempt and claim the send.
+
+    ``enqueue`` (for a send on a worker) runs inside the lock's transaction with the claim's time
+    (for :func:`send_limits`) and returns the task id; if it raises (the broker is down), nothing
+    is recorded and the exception propagates. The claim holds for :func:`claim_hold`.
+    Returns the :class:`Verdict`; a sender calls :func:`release` when it is done.
     """
     # get_or_create already copes with a concurrent INSERT (it catches the IntegrityError).
     SurveyReportRequest.objects.get_or_create(pk=SurveyReportRequest.SINGLETON_ID)
@@ -127,23 +172,48 @@ def claim(trigger, user=None, *, hold, lead=timedelta(0), force=False, enqueue=N
         if not verdict.may_send:
             return verdict
         after_report_id = reports.report_model().objects.aggregate(newest=Max("pk"))["newest"] or 0
-        task_id = (enqueue() if enqueue else "") or ""
+        task_id = (enqueue(now) if enqueue else "") or ""
         lock.requested_at = now
         lock.requested_by = user
         lock.trigger = trigger
         lock.task_id = task_id
         lock.after_report_id = after_report_id
-        lock.busy_until = now + hold
+        lock.busy_until = now + claim_hold(queued=enqueue is not None)
         lock.save()
-        SurveyReportAttempt.objects.create(attempted_at=now, trigger=trigger, user=user, task_id=task_id)
+        attempt = SurveyReportAttempt.objects.create(attempted_at=now, trigger=trigger, user=user, task_id=task_id)
     invalidate()
-    return Verdict(Outcome.SEND, claimed_at=now, after_report_id=after_report_id, task_id=task_id)
+    return Verdict(Outcome.SEND, claimed_at=now, after_report_id=after_report_id, task_id=task_id,
+                   attempt_id=attempt.pk)
 
 
-def release(verdict):
-    """An inline sender is done: end its claim now (a report row it created speaks from now on)."""
+def wait_for_claim():
+    """
+    On a worker, before a task enqueued by :func:`claim` acts: wait until that claim is committed.
+
+    The task is enqueued inside the claim's transaction, so a fast worker may start it before the
+    claim and its attempt are visible; the claim holds the lock row until it commits, and this
+    takes the same lock (an UPDATE, which waits on every backend), then lets it go at once.
+    """
+    with transaction.atomic():
+        SurveyReportRequest.objects.filter(pk=SurveyReportRequest.SINGLETON_ID).update(task_id=F("task_id"))
+
+
+def record_cause(attempt_id, cause):
+    """Record why the attempt failed (a ``sending.cause_of`` code) for the banner and the status command."""
+    if cause:
+        SurveyReportAttempt.objects.filter(pk=attempt_id).update(cause=cause[:255])
+        invalidate()
+
+
+def release(claimed_at):
+    """
+    A sender is done: end the claim it made at ``claimed_at`` (a later claim is left alone).
+
+    Called after the send's outcome is committed (a report row, an upload), so that whoever sees
+    the claim gone sees that outcome too.
+    """
     SurveyReportRequest.objects.filter(
-        pk=SurveyReportRequest.SINGLETON_ID, requested_at=verdict.claimed_at
+        pk=SurveyReportRequest.SINGLETON_ID, requested_at=claimed_at
     ).update(busy_until=None)
     invalidate()
 

@@ -30,6 +30,12 @@ REPORT_ERROR = "error"
 UPLOADS = "surveyreportupload"
 
 
+#: The body's fields, as upstream's ``send_report_to_external_api`` takes them from the row, and
+#: its date format for ``created_at`` (the row's aware time, in UTC).
+BODY_FIELDS = ("courses_offered", "learners", "registered_learners", "generated_certificates", "enrollments")
+CREATED_AT_FORMAT = "%m-%d-%Y %H:%M:%S"
+
+
 def report_model():
     """The survey report model (upstream's ``SurveyReport`` unless configured otherwise)."""
     return apps.get_model(conf.report_model_label())
@@ -78,3 +84,16 @@ def last_sent_report(now=None):
 def is_delivered(report):
     """Whether this one report reached the project (see :func:`delivered`)."""
     return report_model().objects.filter(pk=report.pk).filter(delivered()).exists()
+
+
+def body_of(report, site_id):
+    """
+    The JSON body for ``report``, built as upstream's ``send_report_to_external_api`` builds it.
+
+    ``site_id`` is upstream's ``get_id()``: the ``LMS_BASE`` domain, or the random anonymous ID.
+    """
+    body = {field: getattr(report, field, None) for field in BODY_FIELDS}
+    body["id"] = site_id
+    body["extra_data"] = getattr(report, "extra_data", None)
+    body["created_at"] = report.created_at.strftime(CREATED_AT_FORMAT)
+    return body

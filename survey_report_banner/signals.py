@@ -45,7 +45,11 @@ def report_task_started(sender=None, task_id=None, **kwargs):  # pylint: disable
 
 
 def report_task_finished(sender=None, task_id=None, **kwargs):  # pylint: disable=unused-argument
-    """The report task finished (successfully or not): record a failure's cause; its ``update()`` calls sent no signal."""
+    """
+    The report task finished (successfully or not): record a failure's cause, and invalidate.
+
+    Upstream's ``update()`` calls sent no model signal, so the cached decisions are stale now.
+    """
     if getattr(sender, "name", None) != conf.task_path():
         return
     catcher = _catchers.pop(task_id, None)

@@ -137,6 +137,36 @@ def broker(db):
     return broker_messages
 
 
+def run_queued_tasks(app=None):
+    """Act as a worker: take every task waiting in the in-memory broker queue and run it here, in order."""
+    from host.celery import APP  # pylint: disable=import-outside-toplevel
+
+    app = app or APP
+    ran = []
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue(app.conf.task_default_queue, no_ack=True)
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except queue.Empty:
+                    break
+                args, kwargs, _embed = message.payload
+                name = message.headers["task"]
+                app.tasks[name].apply(args=args, kwargs=kwargs, task_id=message.headers["id"])
+                ran.append(name)
+        finally:
+            queue.close()
+    return ran
+
+
+@pytest.fixture
+def worker(db):
+    """The in-memory broker queue, empty at the start; call it to run what was queued (as a worker would)."""
+    broker_messages()
+    return run_queued_tasks
+
+
 @pytest.fixture
 def receiver(settings):
     """A real survey report endpoint on loopback, wired as SURVEY_REPORT_ENDPOINT."""

@@ -79,7 +79,7 @@ class TestSendIfDue:
         )
         assert receiver.payloads == [] and SurveyReport.objects.count() == 1
 
-    def test_a_report_delivered_later_by_the_admin_action_counts_as_sent(self, receiver, admin_client):
+    def test_a_report_delivered_later_by_the_admin_action_counts_as_sent(self, receiver, admin_client, worker):
         """
         Upstream's "Send report to external API" re-sends a report that ended in ``error``: it
         records a 2xx upload and leaves the state. The banner goes, and the scheduler is not due.
@@ -89,7 +89,8 @@ class TestSendIfDue:
         with time_machine.travel(NOW, tick=False):
             assert 'id="survey-report-banner"' in admin_client.get(reports).content.decode()
             response = admin_client.post(reports, {"action": "send_report", "_selected_action": [failed.pk]})
-            assert response.status_code == 302 and len(receiver.wait_for(1, timeout=5)) == 1
+            assert response.status_code == 302 and worker() == ["survey_report_banner.tasks.resend_survey_report"]
+            assert len(receiver.wait_for(1, timeout=5)) == 1
             assert 'id="survey-report-banner"' not in admin_client.get(reports).content.decode()
         assert run().startswith("Not due: a survey report was sent on 2026-11-05 03:17 UTC;")
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR

@@ -21,7 +21,8 @@ from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
 from conftest import make_report
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc)
-HOLD = timedelta(minutes=60)
+# An inline send's claim at the default settings: the 300 s soft limit, 30 s to the hard one, 60 s slack.
+HOLD = timedelta(seconds=300 + 30 + 60)
 
 
 def decide(**kwargs):
@@ -31,7 +32,7 @@ def decide(**kwargs):
 
 def claim(trigger=SurveyReportAttempt.BANNER, at=NOW, **kwargs):
     with time_machine.travel(at, tick=False):
-        return gate.claim(trigger, hold=kwargs.pop("hold", HOLD), **kwargs)
+        return gate.claim(trigger, **kwargs)
 
 
 @pytest.mark.django_db
@@ -113,17 +114,35 @@ class TestClaim:
 
     def test_release(self):
         verdict = claim(trigger=SurveyReportAttempt.RESEND)
-        gate.release(verdict)
+        gate.release(verdict.claimed_at)
         assert claim(at=NOW + timedelta(seconds=1)).may_send
 
     def test_release_leaves_a_newer_claim_alone(self):
-        first = claim(hold=timedelta(seconds=1))
-        second = claim(at=NOW + timedelta(seconds=2))
-        gate.release(first)
+        first = claim()
+        second = claim(at=NOW + HOLD + timedelta(seconds=2))
+        gate.release(first.claimed_at)
         assert SurveyReportRequest.objects.get().busy_until == second.claimed_at + HOLD
 
+    def test_a_queued_claim_holds_for_the_queue_wait_and_the_hard_limit(self):
+        """A task may start as late as its expiry and run to its hard limit: the claim outlasts both."""
+        verdict = claim(enqueue=lambda claimed_at: "task-1")
+        limits = gate.send_limits(verdict.claimed_at)
+        busy_until = SurveyReportRequest.objects.get().busy_until
+        assert limits["expires"] == NOW + timedelta(minutes=60)
+        assert busy_until == limits["expires"] + timedelta(seconds=limits["time_limit"]) + gate.CLOCK_SLACK
+        assert SurveyReportAttempt.objects.get().task_id == "task-1"
+        assert claim(at=busy_until - timedelta(seconds=1)).outcome is gate.Outcome.ON_ITS_WAY
+
+    @pytest.mark.parametrize("minutes, seconds", [(15, 600), (15, 1), (1440, 600), (60, 300)])
+    def test_a_report_row_outlasts_its_send(self, settings, minutes, seconds):
+        """Once its row exists the claim ends and the row is on its way: longer than the send can last."""
+        settings.SURVEY_REPORT_BANNER_PENDING_MINUTES = minutes
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = seconds
+        longest_send = timedelta(seconds=gate.send_limits(NOW)["time_limit"]) + gate.CLOCK_SLACK
+        assert gate.conf.pending_window() > longest_send
+
     def test_a_failed_enqueue_records_nothing(self):
-        def broker_down():
+        def broker_down(claimed_at):
             raise ConnectionError("broker down")
 
         with pytest.raises(ConnectionError):

@@ -242,6 +242,7 @@ class TestSend:
         assert "this site has no survey report task" in message_texts(response)[0]
         assert broker() == []
 
+    @pytest.mark.django_db(transaction=True)  # the task runs once the gate's claim is committed
     def test_eager_celery_runs_the_report_inline(self, admin_client, settings):
         """Devstack-style settings (CELERY_ALWAYS_EAGER): the click generates and sends at once."""
         from host.receiver import ReportReceiver

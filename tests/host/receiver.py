@@ -28,6 +28,10 @@ class ReportReceiver:
 
     def __init__(self, host="127.0.0.1", port=0, on_payload=None, status=200):
         self.status = status
+        # What a POST is answered with, besides ``status``: a body of the test's choosing (bytes; by
+        # default a short JSON), and a ``Location`` header (with a 3xx status: a redirect).
+        self.answer = None
+        self.location = None
         self.on_payload = on_payload
         self._received = []
         self._changed = threading.Condition()
@@ -143,7 +147,9 @@ def _handler_for(receiver):
                 return
             receiver._record(self.path, dict(self.headers), payload)  # pylint: disable=protected-access
             receiver._answering.wait(timeout=60)  # pylint: disable=protected-access
-            self._send(receiver.status, "application/json", json.dumps({"received": True}).encode())
+            answer = receiver.answer if receiver.answer is not None else json.dumps({"received": True}).encode()
+            extra = {"Location": receiver.location} if receiver.location else {}
+            self._send(receiver.status, "application/json", answer, extra)
 
         def do_GET(self):  # noqa: N802
             if self.path.rstrip("/") == "/payloads.json":
@@ -153,9 +159,11 @@ def _handler_for(receiver):
             else:
                 self._send(404, "text/plain", b"not found")
 
-        def _send(self, status, content_type, body):
+        def _send(self, status, content_type, body, extra_headers=None):
             try:
                 self.send_response(status)
+                for name, value in (extra_headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")

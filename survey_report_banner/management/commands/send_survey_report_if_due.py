@@ -67,10 +67,9 @@ class Command(BaseCommand):
             raise CommandError(f"The survey report task {conf.task_path()!r} cannot be imported: {exc}") from exc
 
         lead = conf.scheduled_lead() if scheduled else timedelta(0)
-        timeout = conf.send_timeout()
         verdict = gate.claim(
             SurveyReportAttempt.SCHEDULER if scheduled else SurveyReportAttempt.COMMAND,
-            lead=lead, force=options["force"], hold=timedelta(seconds=timeout) + gate.HOLD_GRACE,
+            lead=lead, force=options["force"],
         )
         if not verdict.may_send:
             self._not_now(verdict, lead, scheduled)
@@ -80,8 +79,10 @@ class Command(BaseCommand):
         # In this process, so that the outcome is known before we exit. Upstream's task never
         # raises (it logs and moves the row to "error"), so the row tells the outcome, and the
         # error it logged tells the cause.
+        limits = gate.send_limits(verdict.claimed_at)
         try:
-            with sending.capture_failure() as failure, sending.deadline(timeout):
+            with sending.capture_failure() as failure, \
+                    sending.deadline(limits["soft_time_limit"], limits["time_limit"]):
                 try:
                     task.apply()
                 except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -90,12 +91,16 @@ class Command(BaseCommand):
                     failure.exception = failure.exception or exc
         except sending.SendTimedOut as exc:  # Fired outside upstream's try (while saving the row).
             failure.exception = exc
+        try:
+            report = gate.own_report(verdict)
+            delivered = report is not None and reports.is_delivered(report)
+            if not delivered:
+                gate.record_cause(verdict.attempt_id, sending.cause_of(failure.exception))
         finally:
-            gate.release(verdict)
-        report = gate.own_report(verdict)
+            gate.release(verdict.claimed_at)  # after the outcome is committed: see gate.release
         if report is None:
             raise CommandError("The survey report could not be sent: the task created no report.")
-        if reports.is_delivered(report):
+        if delivered:
             self.stdout.write(self.style.SUCCESS(f"Survey report {report.pk} generated and sent."))
             return
         cause = sending.describe(failure.exception)
