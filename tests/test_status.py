@@ -141,6 +141,7 @@ class TestStatusEndpoint:
             "requested_at": None,
             "created_at": None,
             "reports_url": "/admin/survey_report/surveyreport/",
+            "cause": "",
         }
 
     @pytest.mark.parametrize("state, uploads, expected, message", [
