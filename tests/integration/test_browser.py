@@ -206,7 +206,7 @@ def assert_the_banner_ended(page, report_pk, axe_source):
     assert axe_violations(page, axe_source) == []
 
 
-def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
+def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack, axe_source):
     """The endpoint refuses the report: the banner says it failed; the same button tries again."""
     from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
 
@@ -238,6 +238,8 @@ def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
 
     expect(page.locator(STATUS)).to_have_text(SENT_LINE, timeout=30_000)
     assert len(redis_stack.receiver.payloads) == 2
+    # On the index too (the full banner, about 990 px high with everything open before issue 21).
+    assert_the_banner_ended(page, db.objects("report").order_by("-pk").first().pk, axe_source)
     assert list(db.objects("report").order_by("pk").values_list("state", flat=True)) == ["error", "generated"]
 
 

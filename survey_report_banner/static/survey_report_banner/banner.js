@@ -190,6 +190,9 @@
   };
 
   Progress.prototype.start = function () {
+    // A notice about an earlier attempt would contradict this one's live status: it goes.
+    var notice = this.banner.querySelector("[data-survey-report-error]");
+    if (notice) { notice.hidden = true; }
     this.busy = true;
     setBusy(this.button, true);  // "Sending…", and focus stays on it.
     this.dismissForm.hidden = true;
