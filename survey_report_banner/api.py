@@ -12,14 +12,14 @@ from datetime import datetime
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from celery.result import AsyncResult
 from celery.utils import uuid
 from kombu.exceptions import OperationalError
 
-from . import conf, gate, reports
+from . import conf, gate, reports, wording
 from .caching import invalidate
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 
@@ -150,11 +150,10 @@ def outcome_message(result):
 
 def too_soon_message(retry_at):
     """What a refused attempt is told when sending kept failing: nothing sent, and when to try again."""
-    local = timezone.localtime(retry_at)
     return _(
         "Sending the survey report failed several times within the last hour, so nothing was sent now. "
         "You can try again after %(time)s."
-    ) % {"time": f"{formats.time_format(local, 'TIME_FORMAT')} {local.tzname()}"}
+    ) % {"time": wording.when(retry_at, with_date=False)}
 
 
 def enqueue(task, args=(), claimed_at=None):

@@ -14,23 +14,33 @@ from datetime import datetime
 from django.apps import apps
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import get_user_model
-from django.db.models import DateTimeField, OuterRef, Subquery
+from django.db.models import CharField, DateTimeField, OuterRef, Subquery
 from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import caching, conf, faults, gate, reports
-from .models import SurveyReportBannerDismissal
+from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 from .toggles import banner_disabled
 
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether to show the banner, why, and when the last attempt failed (if it did)."""
+    """
+    Whether to show the banner, why, and what is known of the last failed attempt (if one failed).
+
+    Plain values only: the cache keeps them as a tuple, in this order (see ``caching.py``), so an
+    entry written before a field was added still builds a decision (the new fields at their default).
+    """
 
     show: bool
     reason: str
     last_error_at: datetime | None = None
+    # While MAX_ATTEMPTS attempts fall within the last ATTEMPT_PERIOD: when the gate allows the next.
+    retry_at: datetime | None = None
+    # The newest attempt's cause code (sending.cause_of), and the state of the window's newest report row.
+    last_cause: str = ""
+    last_report_state: str = ""
     # False when the answer rests on a report row that may still change without any signal
     # (see compute_decision): such an answer is not cached.
     cacheable: bool = True
@@ -135,8 +145,11 @@ def compute_decision(user_id, now=None):
     Decide from the database whether ``user_id`` should see the banner, in one query.
 
     The query is built around the user's row so that it always returns exactly one row; the
-    report, claim and dismissal facts come back as correlated sub-queries. What "delivered" and
-    "on its way" mean is ``reports.py``'s; what a held claim is, ``gate.py``'s.
+    report, claim, attempt and dismissal facts come back as correlated sub-queries. What
+    "delivered" and "on its way" mean is ``reports.py``'s; what a held claim is, and how many
+    attempts an hour may bring, ``gate.py``'s. A failed report also says what is known of it (the
+    newest attempt's cause, the row's state) and, while the attempts are exhausted, when the next
+    one is possible: the page tells the truth without a query of its own.
     """
     now = now or timezone.now()
     since = reports.window_start(now)
@@ -144,8 +157,13 @@ def compute_decision(user_id, now=None):
     report_rows = reports.report_model().objects
     recent = report_rows.filter(created_at__gte=since).order_by("-created_at")
 
-    def newest(queryset, field, output_field=None):
-        return Subquery(queryset.values(field)[:1], output_field=output_field or DateTimeField())
+    def newest(queryset, field, output_field=None, offset=0):
+        return Subquery(queryset.values(field)[offset:offset + 1], output_field=output_field or DateTimeField())
+
+    # gate.decide's rule 3: MAX_ATTEMPTS attempts within ATTEMPT_PERIOD refuse the next one until
+    # the oldest of them is ATTEMPT_PERIOD old. The MAX_ATTEMPTS-th newest attempt answers both.
+    attempts = SurveyReportAttempt.objects.order_by("-attempted_at")
+    recent_attempts = attempts.filter(attempted_at__gt=now - gate.ATTEMPT_PERIOD)
 
     row = (
         get_user_model().objects.filter(pk=user_id)
@@ -154,17 +172,21 @@ def compute_decision(user_id, now=None):
             on_its_way=newest(report_rows.filter(reports.on_its_way(now)).order_by("-created_at"), "created_at"),
             claimed_at=newest(gate.held_claims(now), "requested_at"),
             last_report=newest(recent, "created_at"),
+            last_report_state=newest(recent, "state", CharField()),
+            oldest_counted_attempt=newest(recent_attempts, "attempted_at", offset=gate.MAX_ATTEMPTS - 1),
+            last_cause=newest(attempts, "cause", CharField()),
             last_dismissed=newest(
                 SurveyReportBannerDismissal.objects.filter(user=OuterRef("pk"), dismissed_at__gte=since),
                 "dismissed_at",
             ),
         )
-        .values_list("last_sent", "on_its_way", "claimed_at", "last_report", "last_dismissed")
+        .values_list("last_sent", "on_its_way", "claimed_at", "last_report", "last_dismissed",
+                     "last_report_state", "oldest_counted_attempt", "last_cause")
         .first()
     )
     if row is None:  # The user was deleted mid-request.
         return Decision(False, "no such user")
-    last_sent, on_its_way, claimed_at, last_report, last_dismissed = row
+    last_sent, on_its_way, claimed_at, last_report, last_dismissed, report_state, oldest_counted, cause = row
 
     # Upstream moves a report to generated or error with QuerySet.update(): no signal. Inside the
     # Celery task, task_postrun invalidates when the task ends; but upstream's synchronous
@@ -181,4 +203,8 @@ def compute_decision(user_id, now=None):
     if claimed_at:  # Queued: no worker has created its report row yet.
         return Decision(False, "requested")
     # The newest report of the window was neither delivered nor is on its way: it failed.
-    return Decision(True, "due", last_error_at=last_report, cacheable=settled)
+    retry_at = oldest_counted + gate.ATTEMPT_PERIOD if oldest_counted else None
+    return Decision(
+        True, "due", last_error_at=last_report, retry_at=retry_at, last_cause=cause or "",
+        last_report_state=report_state or "", cacheable=settled,
+    )

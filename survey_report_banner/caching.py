@@ -39,7 +39,9 @@ def cached_decision(user_id, compute, decision_class):
     decision = compute(user_id)
     timeout = conf.cache_timeout()
     if decision.cacheable and timeout > 0:
-        store.set(key, (generation, decision.show, decision.reason, decision.last_error_at), timeout)
+        # In the decision class's field order; new fields go last, so older entries still build.
+        store.set(key, (generation, decision.show, decision.reason, decision.last_error_at, decision.retry_at,
+                        decision.last_cause, decision.last_report_state), timeout)
     return decision
 
 

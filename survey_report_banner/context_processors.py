@@ -7,8 +7,9 @@ import logging
 
 from django.templatetags.static import static
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 
-from . import api, banner, conf, preview
+from . import api, banner, conf, preview, wording
 
 # edx-platform (Redwood and later) renders its own, older banner from this variable in
 # lms/templates/admin/base_site.html. Ours replaces it, so it is always False when we run.
@@ -40,12 +41,32 @@ def survey_report_banner(request):
             "next": request.get_full_path(),
             # The last attempt within the window failed (the POST to the project did not go through).
             "last_error_at": decision.last_error_at,
+            # What is known of it, and whether the send gate refuses attempts until later (issue 21).
+            **_failure(decision),
             # Preview and "what was sent last time" (issue 16): one cache round trip when warm.
             **preview.banner_context(),
             "css_url": _static_url("survey_report_banner/banner.css"),
             "js_url": _static_url("survey_report_banner/banner.js"),
         },
     }
+
+
+def _failure(decision):
+    """
+    The failure notice's sentences and the send gate's ``retry_at``, from the decision's plain values.
+
+    A cached decision may outlive its ``retry_at`` (up to ``SURVEY_REPORT_BANNER_CACHE_TIMEOUT``):
+    once that time has passed, attempts are possible again and the page says so.
+    """
+    retry_at = decision.retry_at if decision.retry_at and decision.retry_at > timezone.now() else None
+    if decision.last_error_at is None and retry_at is None:
+        return {"failure_notice": None, "retry_at": None}
+    sentences = []
+    if decision.last_error_at is not None:
+        sentences.append(wording.failure_sentence(decision.last_cause, decision.last_report_state))
+        sentences.append(wording.last_attempt_sentence(decision.last_error_at))
+    sentences.append(wording.exhausted_sentence(retry_at) if retry_at else wording.try_again())
+    return {"failure_notice": " ".join(sentences), "retry_at": retry_at}
 
 
 @functools.lru_cache(maxsize=16)

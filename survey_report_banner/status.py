@@ -35,6 +35,11 @@ class ReportStatus:
     created_at: datetime | None = None
     # True when the request was never picked up within the pending window (a lost task).
     lost: bool = False
+    # The attempt's cause code once it failed (``sending.cause_of``; blank: unknown yet), the
+    # report row's state and pk: what the banner says of a failure, and links to once sent.
+    cause: str = ""
+    report_state: str = ""
+    report_id: int | None = None
 
 
 def last_request_status(now=None):
@@ -55,7 +60,8 @@ def last_request_status(now=None):
     requested_at = request.requested_at
     held = gate.held_claims(now).exists()
     if request.trigger == SurveyReportAttempt.RESEND:
-        return ReportStatus(_resend_state(requested_at) if not held else ReportState.GENERATING, requested_at)
+        state = _resend_state(requested_at) if not held else ReportState.GENERATING
+        return ReportStatus(state, requested_at, cause=_cause_of(request) if state is ReportState.FAILED else "")
     rows = reports.report_model().objects
     if request.after_report_id is None:  # A request recorded before the claim had a baseline.
         rows = rows.filter(created_at__gte=requested_at)
@@ -66,7 +72,18 @@ def last_request_status(now=None):
         if held:
             return ReportStatus(ReportState.QUEUED, requested_at)
         return ReportStatus(ReportState.FAILED, requested_at, lost=True)
-    return ReportStatus(_state_of(report, now), requested_at, report.created_at)
+    state = _state_of(report, now)
+    cause = _cause_of(request) if state is ReportState.FAILED else ""  # one more query, on a failure only
+    return ReportStatus(state, requested_at, report.created_at, cause=cause,
+                        report_state=report.state, report_id=report.pk)
+
+
+def _cause_of(request):
+    """The cause recorded on the claim's attempt (same time, same task), or "" if none is known yet."""
+    attempts = SurveyReportAttempt.objects.filter(attempted_at=request.requested_at)
+    if request.task_id:
+        attempts = attempts.filter(task_id=request.task_id)
+    return attempts.values_list("cause", flat=True).first() or ""
 
 
 def _state_of(report, now):

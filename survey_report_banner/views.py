@@ -12,16 +12,15 @@ from functools import wraps
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import api, conf, faults, preview, reports, status
+from . import api, conf, faults, preview, reports, status, wording
 from .banner import is_banner_audience
 from .toggles import banner_disabled
 
@@ -95,7 +94,11 @@ def send_report(request):
             # The banner follows the report from here (queued, generating, sent or failed): a
             # promise of "sent in a few minutes" would be contradicted by its next poll.
             text = _status_message(status.ReportStatus(status.ReportState.QUEUED))
-        return JsonResponse({"status": result.outcome.value, "message": text}, status=200 if ok else 503)
+        answer = {"status": result.outcome.value, "message": text}
+        if result.outcome is api.RequestOutcome.ALREADY_SENT:
+            # Another superuser's report went out: the banner ends on the same line as after its own.
+            answer.update(_sent_answer(getattr(reports.last_sent_report(), "pk", None)))
+        return JsonResponse(answer, status=200 if ok else 503)
     if reports_url and ok:
         text = format_html('{} <a href="{}">{}</a>', text, reports_url, _("View survey reports"))
     messages.add_message(request, level, text)
@@ -146,25 +149,48 @@ def report_status(request):
         # The script treats this as a missed poll and asks again, within its time bound.
         faults.warn("the report status view", exc)
         return _unavailable(request, as_json=True)
-    return JsonResponse({
+    answer = {
         "state": current.state.value,
         "message": _status_message(current),
         "requested_at": current.requested_at.isoformat() if current.requested_at else None,
         "created_at": current.created_at.isoformat() if current.created_at else None,
         "reports_url": api.reports_url(),
-    })
+        # The worker records a failure's cause when its task ends, a moment after the row's state:
+        # the script waits a little for it rather than settle on "unknown".
+        "cause": current.cause,
+    }
+    if current.state is status.ReportState.SENT:
+        answer.update(_sent_answer(current.report_id))
+    return JsonResponse(answer)
+
+
+def _sent_answer(report_id):
+    """What the banner's one confirmation line needs once a report reached the project (issue 21)."""
+    url = api.reports_url()
+    if report_id is not None:
+        try:
+            url = reverse("admin:survey_report_surveyreport_change", args=[report_id])
+        except NoReverseMatch:
+            pass  # A report admin without change pages: the list, at least.
+    return {
+        "report_url": url,
+        "report_link": _("See the report"),
+        "hidden_message": wording.sent_hidden_sentence(conf.threshold_months()),
+    }
 
 
 def _status_message(current):
     state = status.ReportState
     if current.state is state.FAILED and current.lost:
         return _("No worker picked up the survey report in time, so nothing was sent. You can try again.")
+    if current.state is state.FAILED:
+        # What is known: the attempt's cause and the row's state (generated but not sent, or not generated).
+        return f"{wording.failure_sentence(current.cause, current.report_state)} {wording.try_again()}"
     return {
         state.NONE: _("No survey report was requested from the banner yet."),
         state.QUEUED: _("Queued: waiting for a worker to generate the survey report."),
         state.GENERATING: _("Generating the survey report and sending it to Axim Collaborative."),
         state.SENT: _("Sent. Thank you for sharing the survey report!"),
-        state.FAILED: _("The survey report could not be generated or sent. You can try again."),
     }[current.state]
 
 
@@ -298,6 +324,4 @@ def _preview_json(result, counting):
 
 def preview_counted_message(counted_at):
     """"Counted on <date>": the sentence above the preview's numbers, on the page and in the JSON."""
-    return _("Counted on %(date)s") % {
-        "date": date_format(timezone.localtime(counted_at), "DATETIME_FORMAT"),
-    }
+    return _("Counted on %(date)s") % {"date": wording.when(counted_at)}

@@ -4,12 +4,20 @@ the notice of a failed report, and the hooks its script and screen readers rely 
 """
 
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
-from django.template.loader import render_to_string
-from django.test import RequestFactory, override_settings
-from django.utils import translation
+import time_machine
+from django.test import override_settings
+from openedx.features.survey_report.models import (
+    SURVEY_REPORT_ERROR,
+    SURVEY_REPORT_GENERATED,
+    SURVEY_REPORT_PROCESSING,
+)
+
+from survey_report_banner.models import SurveyReportAttempt
+
+from conftest import make_report
 
 BANNER = 'id="survey-report-banner"'
 INTRO = "The Open edX Project relies on the collective strength of its community"
@@ -116,37 +124,165 @@ class TestWhatIsSent:
         assert "learn.example.org" in text and "no es anónimo" in text
 
 
+@pytest.mark.django_db
 class TestFailureNotice:
-    """The date of the last failed attempt within the window, when the rule provides it."""
+    """
+    Issue 21: a failed report is said as it is known (the attempt's cause, the row's state), with
+    the time in the site's zone and its name; while attempts are exhausted, when the next is possible.
+    """
 
-    def render(self, language="en", **extra):
-        request = RequestFactory().get("/admin/")
-        context = {
-            "survey_report_banner": {
-                "send_url": "/s/", "dismiss_url": "/d/", "status_url": "/st/", "next": "/admin/",
-                "reports_url": "/admin/survey_report/surveyreport/", "compact": False,
-                "extra_data": [], "site_domain": None, **extra,
-            },
-        }
-        with translation.override(language):
-            return render_to_string("survey_report_banner/banner.html", context, request=request)
+    FAILED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=dt_timezone.utc)
 
-    def test_no_notice_without_a_failure(self):
-        html = self.render(last_error_at=None)
-        assert "data-survey-report-error" not in html and "could not be sent" not in html
-        assert "data-survey-report-error" not in self.render()
+    def failed(self, cause, state=SURVEY_REPORT_ERROR, at=None, uploads=()):
+        at = at or self.FAILED_AT
+        SurveyReportAttempt.objects.create(attempted_at=at, trigger="banner", cause=cause)
+        return make_report(at + timedelta(seconds=5), state=state, uploads=list(uploads))
 
-    def test_notice_with_its_date_first(self):
-        html = self.render(last_error_at=datetime(2026, 11, 2, 9, 30, tzinfo=dt_timezone.utc))
-        notice = re.search(r'<p class="survey-report-banner__notice" data-survey-report-error>(.*?)</p>', html, re.S)
-        assert text_of(notice.group(1)) == (
-            "The last survey report, on Nov. 2, 2026, 9:30 a.m., could not be sent. You can try again."
-        )
+    def notice(self, client, path="/admin/", **headers):
+        html = banner_html(client, path, **headers)
+        found = re.search(
+            r'<p id="survey-report-banner-notice" class="survey-report-banner__notice" data-survey-report-error>'
+            r"(.*?)</p>", html, re.S)
+        return html, (found.group(1) if found else None)
+
+    def test_no_notice_without_a_failure(self, admin_client):
+        html, notice = self.notice(admin_client)
+        assert notice is None and "could not be sent" not in html
+
+    @pytest.mark.parametrize("cause, state, sentence", [
+        ("http:503", SURVEY_REPORT_ERROR,
+         "The survey report was generated but not sent: the endpoint answered HTTP 503."),
+        ("redirect:302", SURVEY_REPORT_ERROR, "The survey report was generated but not sent: the endpoint answered "
+                                              "HTTP 302, a redirect, so the report was not accepted there."),
+        ("refused", SURVEY_REPORT_ERROR,
+         "The survey report was generated but not sent: the endpoint refused the connection."),
+        ("unreachable", SURVEY_REPORT_ERROR,
+         "The survey report was generated but not sent: the endpoint could not be reached."),
+        ("timeout", SURVEY_REPORT_ERROR,
+         "The survey report was not sent: generating and sending it took longer than its time limit."),
+        ("timeout", SURVEY_REPORT_GENERATED,
+         "The survey report was generated but not sent: the endpoint did not answer in time."),
+        ("unrecorded", SURVEY_REPORT_ERROR,
+         "The survey report was generated and the endpoint accepted it, but openedx-platform could not record "
+         "the answer, so it does not count as sent."),
+        ("", SURVEY_REPORT_GENERATED, "The survey report was generated but not sent: sending it did not finish."),
+        ("", SURVEY_REPORT_PROCESSING, "The survey report was not generated: counting the totals did not finish."),
+        ("error:ValueError: bad data", SURVEY_REPORT_ERROR,
+         "The survey report could not be generated or sent: ValueError: bad data"),
+        ("", SURVEY_REPORT_ERROR, "The survey report could not be generated or sent."),
+    ])
+    def test_says_what_is_known(self, admin_client, cause, state, sentence):
+        self.failed(cause, state)
+        with time_machine.travel(self.FAILED_AT + timedelta(hours=2), tick=False):
+            html, notice = self.notice(admin_client)
+        # Said first, before the invitation and the buttons, with the time in the site's zone, named.
+        assert notice == f"{sentence} Last attempt: Nov. 2, 2026, 9:30 a.m. UTC. You can try again."
         assert html.index("data-survey-report-error") < html.index(INTRO) < html.index(">Send report<")
+        assert "could not be generated or sent" not in html or "could not be generated or sent" in sentence
 
-    def test_notice_in_spanish(self):
-        html = self.render("es", last_error_at=datetime(2026, 11, 2, 9, 30, tzinfo=dt_timezone.utc))
-        assert "El último informe de encuesta, del 2 de noviembre de 2026" in text_of(html)
+    def test_on_compact_pages_too(self, admin_client):
+        self.failed("http:503")
+        with time_machine.travel(self.FAILED_AT + timedelta(hours=2), tick=False):
+            _, notice = self.notice(admin_client, "/admin/auth/user/")
+        assert notice.startswith("The survey report was generated but not sent: the endpoint answered HTTP 503.")
+
+    def test_time_in_the_sites_zone_named(self, admin_client):
+        self.failed("refused")
+        with override_settings(TIME_ZONE="Europe/Madrid"), \
+                time_machine.travel(self.FAILED_AT + timedelta(hours=2), tick=False):
+            _, notice = self.notice(admin_client)
+        assert notice.endswith("Last attempt: Nov. 2, 2026, 10:30 a.m. CET. You can try again.")
+
+    def test_spanish(self, admin_client):
+        self.failed("http:503")
+        with time_machine.travel(self.FAILED_AT + timedelta(hours=2), tick=False):
+            _, notice = self.notice(admin_client, HTTP_ACCEPT_LANGUAGE="es")
+        assert notice == (
+            "El informe de encuesta se generó, pero no se envió: el servidor de destino respondió HTTP 503. "
+            "Último intento: 2 de noviembre de 2026 a las 09:30 UTC. Puede volver a intentarlo."
+        )
+
+    def attempts_exhausted(self):
+        start = datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc)
+        for minute in (0, 1, 2):
+            self.failed("http:503", at=start + timedelta(minutes=minute))
+        return start
+
+    def test_attempts_exhausted_say_when_and_disable_send(self, admin_client):
+        """Without JavaScript too: the page says when, and its Send button cannot be pressed until then."""
+        start = self.attempts_exhausted()
+        with time_machine.travel(start + timedelta(minutes=30), tick=False):
+            html, notice = self.notice(admin_client)
+        assert notice == (
+            "The survey report was generated but not sent: the endpoint answered HTTP 503. Last attempt: "
+            "Nov. 25, 2026, 2:02 p.m. UTC. After 3 failed attempts within an hour, the next one is possible at "
+            "3 p.m. UTC."
+        )
+        assert "You can try again." not in notice
+        assert (
+            '<button type="submit" class="button default survey-report-banner__button" data-retry-label="Try again" '
+            'data-busy-label="Sending…" disabled data-retry-at="2026-11-25T15:00:00+00:00" '
+            'aria-describedby="survey-report-banner-notice">Send report</button>'
+        ) in html
+        # A click (from an older page) is refused with the same time, in the same zone.
+        with time_machine.travel(start + timedelta(minutes=30), tick=False):
+            response = admin_client.post("/survey-report-banner/send/", HTTP_ACCEPT="application/json")
+        assert response.status_code == 429 and response.json()["message"].endswith("try again after 3 p.m. UTC.")
+
+    def test_attempts_exhausted_in_spanish(self, admin_client):
+        start = self.attempts_exhausted()
+        with time_machine.travel(start + timedelta(minutes=30), tick=False):
+            _, notice = self.notice(admin_client, HTTP_ACCEPT_LANGUAGE="es")
+        assert notice.endswith(
+            "Tras 3 intentos fallidos en una hora, el próximo será posible a las 15:00 UTC."
+        )
+
+    def test_a_cached_page_after_retry_at_offers_to_try_again(self, admin_client):
+        """The decision is cached (up to the cache timeout): once retry_at passed, the page says so."""
+        start = self.attempts_exhausted()
+        with time_machine.travel(start + timedelta(minutes=59), tick=False):
+            self.notice(admin_client)  # caches the decision, retry_at included
+        with time_machine.travel(start + timedelta(minutes=61), tick=False):
+            html, notice = self.notice(admin_client)
+        assert notice.endswith("Last attempt: Nov. 25, 2026, 2:02 p.m. UTC. You can try again.")
+        assert "data-retry-at" not in html and " disabled" not in html
+
+
+@pytest.mark.django_db
+class TestNotAnonymous:
+    """Issue 21: when the report names the site, a line next to the buttons says so, with the value sent."""
+
+    LINE = ('<p class="survey-report-banner__identity" data-survey-report-identity>This report names your site: '
+            "<strong>lms.example.com</strong>.</p>")
+
+    @pytest.mark.parametrize("path", ["/admin/", "/admin/auth/user/"])
+    def test_said_next_to_the_buttons_without_opening_anything(self, admin_client, settings, path):
+        settings.ANONYMOUS_SURVEY_REPORT = False
+        settings.LMS_BASE = "lms.example.com"
+        html = banner_html(admin_client, path)
+        assert self.LINE in html
+        line_at = html.index(self.LINE)
+        # Not inside a disclosure: after the last </details>, right before the buttons.
+        assert html.rindex("</details>", 0, line_at) > html.rindex("<details", 0, line_at)
+        assert line_at < html.index('class="survey-report-banner__actions"') < html.index(">Send report<")
+        assert html.count("lms.example.com") == 2  # Here, and in "What is sent".
+
+    def test_not_said_when_anonymous(self, admin_client, settings):
+        settings.ANONYMOUS_SURVEY_REPORT = True
+        assert "data-survey-report-identity" not in banner_html(admin_client)
+
+    def test_spanish(self, admin_client, settings):
+        settings.ANONYMOUS_SURVEY_REPORT = False
+        settings.LMS_BASE = "lms.example.com"
+        html = banner_html(admin_client, "/admin/auth/user/", HTTP_ACCEPT_LANGUAGE="es")
+        assert ('<p class="survey-report-banner__identity" data-survey-report-identity>Este informe identifica '
+                "su sitio: <strong>lms.example.com</strong>.</p>") in html
+
+    def test_empty_lms_base(self, admin_client, settings):
+        settings.ANONYMOUS_SURVEY_REPORT = False
+        settings.LMS_BASE = ""
+        assert ("This report names your site by its LMS_BASE setting, which is empty on this site."
+                in banner_html(admin_client))
 
 
 class TestDisclosureSettings:

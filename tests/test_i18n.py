@@ -232,3 +232,40 @@ class TestShippedCatalogs:
             assert compiled.get((entry.msgctxt, entry.msgid)) == (entry.msgstr, entry.msgstr_plural), (
                 f"{language}/LC_MESSAGES/django.mo is stale: run `make compile_translations`"
             )
+
+
+class TestTruthfulStatesInSpanish:
+    """Issue 21: every new sentence (causes, attempts, times, the sent line) has its Spanish."""
+
+    CAUSES = [
+        ("http:503", "error"), ("redirect:302", "error"), ("refused", "error"), ("unreachable", "error"),
+        ("unrecorded", "error"), ("timeout", "error"), ("timeout", "generated"), ("", "generated"),
+        ("", "processing"), ("error:ValueError: x", "error"), ("", "error"),
+    ]
+
+    @pytest.mark.parametrize("cause, state", CAUSES)
+    def test_every_failure_sentence(self, cause, state):
+        from survey_report_banner import wording  # pylint: disable=import-outside-toplevel
+
+        with translation.override("en"):
+            english = wording.failure_sentence(cause, state)
+        with translation.override("es"):
+            spanish = wording.failure_sentence(cause, state)
+        assert spanish != english and spanish.startswith(("El informe de encuesta", "No se pudo")), spanish
+
+    def test_times_attempts_and_the_sent_line(self):
+        from datetime import datetime, timezone as dt_timezone  # pylint: disable=import-outside-toplevel
+
+        from survey_report_banner import wording  # pylint: disable=import-outside-toplevel
+
+        at = datetime(2026, 11, 25, 15, 0, tzinfo=dt_timezone.utc)
+        with translation.override("es"):
+            assert wording.when(at) == "25 de noviembre de 2026 a las 15:00 UTC"
+            assert wording.last_attempt_sentence(at) == "Último intento: 25 de noviembre de 2026 a las 15:00 UTC."
+            assert wording.exhausted_sentence(at) == (
+                "Tras 3 intentos fallidos en una hora, el próximo será posible a las 15:00 UTC."
+            )
+            assert wording.try_again() == "Puede volver a intentarlo."
+            assert wording.sent_hidden_sentence(1) == (
+                "El aviso queda oculto para todos los superusuarios durante 1 mes."
+            )

@@ -38,7 +38,7 @@ from waffle.models import Switch
 
 from survey_report_banner import banner, caching, conf, preview
 from survey_report_banner.context_processors import survey_report_banner as banner_processor
-from survey_report_banner.models import SurveyReportBannerDismissal
+from survey_report_banner.models import SurveyReportAttempt, SurveyReportBannerDismissal
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR
 from survey_report_banner.toggles import DISABLE_BANNER_SWITCH
 
@@ -218,6 +218,23 @@ class TestQueriesAdded:
         assert "data-survey-report-last-sent" in html and "data-survey-report-json" in html
         added, _ = added_queries(client, "/admin/", cold=False)
         assert added == 0
+
+    def test_superuser_warm_with_a_failure_and_attempts_exhausted_is_zero_queries(self):
+        """Issue 21: the cause, the row's state and retry_at come with the one decision query, cached."""
+        client = client_for("staff_superuser")
+        now = datetime.now(dt_timezone.utc)
+        for minutes in (50, 40, 30):  # Failed long enough ago that the report rows are final (cached).
+            SurveyReportAttempt.objects.create(attempted_at=now - timedelta(minutes=minutes), trigger="banner",
+                                               cause="http:503")
+            make_report(now - timedelta(minutes=minutes) + timedelta(seconds=5), state=SURVEY_REPORT_ERROR)
+        with override_settings(SURVEY_REPORT_BANNER_PENDING_MINUTES=15):
+            html = client.get("/admin/").content.decode()
+            assert "the endpoint answered HTTP 503" in html and "data-retry-at" in html
+            added, new_sql = added_queries(client, "/admin/", cold=True)
+            assert added == 1 and len(new_sql) == 1
+            added, _ = added_queries(client, "/admin/", cold=False)
+            assert added == 0
+            assert "data-retry-at" in client.get("/admin/").content.decode()
 
     def test_last_report_sent_is_read_once_for_everyone(self, superuser, other_superuser):
         """Not per user: after the first cold page, another superuser's cold page costs its decision only."""

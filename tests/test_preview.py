@@ -134,7 +134,7 @@ class TestCountingOnAWorker:
             data = admin_client.get(RESULT).json()
         assert data["status"] == "ready"
         assert data["counted_at"] == "2026-03-04T05:06:07+00:00"
-        assert data["message"] == "Counted on March 4, 2026, 5:06 a.m."
+        assert data["message"] == "Counted on March 4, 2026, 5:06 a.m. UTC"
         assert list(data["body"]) == BODY_KEYS  # The order upstream's body has.
         site_id = str(SurveyReportAnonymousSiteID.objects.get().id)
         assert data["body"] == {
@@ -286,7 +286,7 @@ class TestWithoutJavaScript:
             compute_report_preview()
             html = banner_html(admin_client, "/admin/auth/user/")
         status = re.search(r"data-survey-report-preview-status>(.*?)</p>", html, re.S).group(1)
-        assert text_of(status) == "Counted on March 4, 2026, 5:06 a.m."
+        assert text_of(status) == "Counted on March 4, 2026, 5:06 a.m. UTC"
         text = text_of(html)
         assert "registered learners ( registered_learners ): active accounts. On this site: 1" in text
         assert "courses offered ( courses_offered ): courses that have started, have not ended and have more " \
@@ -368,7 +368,7 @@ class TestOnThePage:
         html = banner_html(admin_client)
         block = re.search(r"<div class=\"survey-report-banner__last-sent\" data-survey-report-last-sent>(.*?)</div>",
                           html, re.S).group(1)
-        date = date_format(newer.created_at, "DATETIME_FORMAT")
+        date = date_format(newer.created_at, "DATETIME_FORMAT") + " UTC"  # Times name their zone (issue 21).
         assert text_of(block) == (
             f"The last report sent, on {date}, carried: courses offered: 4 recently active learners (last 4 "
             "weeks): 11 registered learners: 21 active enrollments: 6 generated certificates: 2 extra data: "

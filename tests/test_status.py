@@ -16,7 +16,7 @@ from openedx.features.survey_report.models import (
     SurveyReportUpload,
 )
 
-from survey_report_banner.models import SurveyReportRequest
+from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
 from survey_report_banner.status import ReportState, last_request_status
 
 from conftest import client_for
@@ -114,6 +114,12 @@ class TestLastRequestStatus:
         with django_assert_max_num_queries(4):
             last_request_status()
 
+    def test_a_failure_costs_one_query_more_for_its_cause(self, django_assert_max_num_queries):
+        requested()
+        report(SURVEY_REPORT_ERROR)
+        with django_assert_max_num_queries(6):  # Not delivered, not on its way, and its cause.
+            last_request_status()
+
 
 @pytest.mark.django_db
 class TestStatusEndpoint:
@@ -141,6 +147,7 @@ class TestStatusEndpoint:
             "requested_at": None,
             "created_at": None,
             "reports_url": "/admin/survey_report/surveyreport/",
+            "cause": "",
         }
 
     @pytest.mark.parametrize("state, uploads, expected, message", [
@@ -173,6 +180,64 @@ class TestStatusEndpoint:
     def test_still_answers_when_the_banner_is_switched_off(self, admin_client, switch_on):
         requested()
         assert admin_client.get(STATUS).json()["state"] == "queued"
+
+    def failed_with(self, cause, state=SURVEY_REPORT_ERROR):
+        at = requested()
+        SurveyReportAttempt.objects.create(attempted_at=at, trigger="banner", task_id="t-1", cause=cause)
+        return report(state)
+
+    @pytest.mark.parametrize("cause, state, message", [
+        ("http:503", SURVEY_REPORT_ERROR,
+         "The survey report was generated but not sent: the endpoint answered HTTP 503. You can try again."),
+        ("refused", SURVEY_REPORT_ERROR,
+         "The survey report was generated but not sent: the endpoint refused the connection. You can try again."),
+        ("unrecorded", SURVEY_REPORT_ERROR,
+         "The survey report was generated and the endpoint accepted it, but openedx-platform could not record "
+         "the answer, so it does not count as sent. You can try again."),
+        ("", SURVEY_REPORT_ERROR, "The survey report could not be generated or sent. You can try again."),
+    ])
+    def test_a_failure_says_what_is_known(self, admin_client, cause, state, message):
+        """Issue 21: the attempt's cause (recorded by the worker) and the row's state, not a guess."""
+        self.failed_with(cause, state)
+        data = admin_client.get(STATUS).json()
+        assert data["state"] == "failed" and data["message"] == message and data["cause"] == cause
+
+    def test_a_failure_in_spanish(self, admin_client):
+        self.failed_with("http:503")
+        assert admin_client.get(STATUS, HTTP_ACCEPT_LANGUAGE="es").json()["message"] == (
+            "El informe de encuesta se generó, pero no se envió: el servidor de destino respondió HTTP 503. "
+            "Puede volver a intentarlo."
+        )
+
+    def test_another_attempts_cause_is_not_this_ones(self, admin_client):
+        """An older attempt's cause is not this one's (the claim's time and task identify it)."""
+        SurveyReportAttempt.objects.create(attempted_at=timezone.now() - timedelta(hours=3), trigger="banner",
+                                           task_id="t-0", cause="refused")
+        requested()
+        report(SURVEY_REPORT_ERROR)
+        assert admin_client.get(STATUS).json()["cause"] == ""
+
+    @pytest.mark.parametrize("months, hidden", [
+        (6, "The banner is now hidden for every superuser for 6 months."),
+        (1, "The banner is now hidden for every superuser for 1 month."),
+    ])
+    def test_sent_links_to_the_report_and_says_for_how_long(self, admin_client, settings, months, hidden):
+        """Issue 21: the banner's one confirmation line links to the report and says how long it is hidden."""
+        settings.SURVEY_REPORT_CHECK_THRESHOLD = months
+        requested()
+        row = report(SURVEY_REPORT_GENERATED, uploads=(200,))
+        data = admin_client.get(STATUS).json()
+        assert data["state"] == "sent" and data["cause"] == ""
+        assert data["report_url"] == f"/admin/survey_report/surveyreport/{row.pk}/change/"
+        assert data["report_link"] == "See the report"
+        assert data["hidden_message"] == hidden
+
+    def test_sent_in_spanish(self, admin_client):
+        requested()
+        report(SURVEY_REPORT_GENERATED, uploads=(200,))
+        data = admin_client.get(STATUS, HTTP_ACCEPT_LANGUAGE="es").json()
+        assert data["report_link"] == "Ver el informe"
+        assert data["hidden_message"] == "El aviso queda oculto para todos los superusuarios durante 6 meses."
 
     def test_after_a_real_click(self, superuser, broker):
         client = Client()

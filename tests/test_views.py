@@ -280,6 +280,16 @@ class TestSend:
         assert headers["expires"] == "2026-11-25T15:00:00+00:00"
         assert headers["timelimit"] == [150.0, 120.0]  # hard (the soft limit + 30 s), soft
 
+    def test_already_sent_json_links_to_the_report_and_says_for_how_long(self, admin_client, broker):
+        """Issue 21: a click after another superuser's report went out ends the banner on the same line."""
+        report = make_report(timezone.now() - timedelta(days=3))
+        data = admin_client.post(SEND, HTTP_ACCEPT="application/json").json()
+        assert data["status"] == "already_sent"
+        assert data["report_url"] == f"/admin/survey_report/surveyreport/{report.pk}/change/"
+        assert data["report_link"] == "See the report"
+        assert data["hidden_message"] == "The banner is now hidden for every superuser for 6 months."
+        assert broker() == []
+
     def test_a_report_counted_but_not_yet_delivered_is_on_its_way(self, admin_client, broker):
         """``generated`` without an upload yet: the worker is posting it; a second one would double it."""
         make_report(timezone.now() - timedelta(minutes=5), uploads=[])

@@ -32,7 +32,7 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("SRB_STATIC_ROOT", str(BASE_DIR.parent / ".static"))
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-LMS_BASE = "127.0.0.1:8000"
+LMS_BASE = os.environ.get("SRB_LMS_BASE", "127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -143,7 +143,8 @@ SURVEY_REPORT_ENABLE = True
 SURVEY_REPORT_CHECK_THRESHOLD = 6
 SURVEY_REPORT_ENDPOINT = os.environ.get("SRB_REPORT_ENDPOINT", "http://127.0.0.1:9/survey_report/")
 SURVEY_REPORT_EXTRA_DATA = {}
-ANONYMOUS_SURVEY_REPORT = True
+# The browser test of a report that names the site starts a web server with SRB_ANONYMOUS_SURVEY_REPORT=0.
+ANONYMOUS_SURVEY_REPORT = os.environ.get("SRB_ANONYMOUS_SURVEY_REPORT", "1") != "0"
 # The scheduler's send deadline, shortened by the integration tests that run it against a silent endpoint.
 if os.environ.get("SRB_SEND_TIMEOUT"):
     SURVEY_REPORT_BANNER_SEND_TIMEOUT = float(os.environ["SRB_SEND_TIMEOUT"])

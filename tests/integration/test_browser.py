@@ -4,14 +4,15 @@ real web server process, with a real Celery worker on Redis and the report recei
 
 Also saves the README's screenshots: ``docs/images/banner-{desktop,narrow}-{light,dark}.png`` (the
 admin index), ``banner-{changelist-compact,changelist-compact-dark,disclosure-open,progress,failed}.png``,
-``banner-preview.png`` and ``banner-phone.png``.
+``banner-preview.png``, ``banner-phone.png``, and (issue 21) ``banner-sent.png``,
+``banner-attempts-exhausted.png`` and ``banner-not-anonymous.png``.
 
 The accessibility audit runs axe-core (pinned in ``tests/integration/axe/package-lock.json``,
 installed by ``make axe``) on the banner with every disclosure open, in light and dark.
 """
 
 import os
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,8 @@ def open_page(browser, redis_stack):
 
     def open_(**options):
         options.setdefault("viewport", DESKTOP)
-        context = browser.new_context(base_url=redis_stack.url, **options)
+        options.setdefault("base_url", redis_stack.url)  # Another web server of the stack's, if given.
+        context = browser.new_context(**options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -137,7 +139,7 @@ def test_dismiss_hides_the_banner_without_reloading_and_for_the_next_pages(open_
     expect(log_in(open_page(), "bob").locator(BANNER)).to_be_visible()
 
 
-def test_send_report_shows_its_progress_until_sent_with_a_real_worker(open_page, redis_stack):
+def test_send_report_shows_its_progress_until_sent_with_a_real_worker(open_page, redis_stack, axe_source):
     """With JavaScript: no reload; queued → generating → sent, the final state in a live region."""
     from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
 
@@ -164,22 +166,47 @@ def test_send_report_shows_its_progress_until_sent_with_a_real_worker(open_page,
 
     redis_stack.receiver.resume()
 
-    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
+    expect(page.locator(STATUS)).to_have_text(SENT_LINE, timeout=30_000)
     assert page.locator(STATUS).get_attribute("role") == "status"
     assert page.locator(STATUS).get_attribute("aria-live") == "polite"
-    expect(steps.locator("li.is-done")).to_have_count(3)
-    expect(page.locator(BANNER).get_by_role("button")).to_have_count(0)
-    # "click the button below" is not said once the buttons are gone.
-    expect(page.locator(f"{BANNER} [data-survey-report-call]")).to_be_hidden()
     assert navigations == [], "the page was reloaded"
     [payload] = redis_stack.receiver.payloads
     assert payload["registered_learners"] == 2
     assert db.objects("upload").get().status_code == 200
+    assert_the_banner_ended(page, db.objects("report").get().pk, axe_source)
+    capture(page, "banner-sent.png")
     # Sent for everyone: alice, who never answered, is not asked either.
     expect(log_in(open_page(), "alice").locator(BANNER)).to_have_count(0)
 
 
-def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
+SENT = "Sent. Thank you for sharing the survey report!"
+SENT_LINE = f"{SENT} See the report. The banner is now hidden for every superuser for 6 months."
+
+
+def assert_the_banner_ended(page, report_pk, axe_source):
+    """
+    Issue 21: after "Sent" the banner is one confirmation line, linking to the report, saying how long
+    it is hidden; nothing else is left to press or open, the line has the focus, axe finds nothing.
+    """
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    banner = page.locator(BANNER)
+    expect(page.locator(STATUS)).to_have_text(SENT_LINE)
+    link = page.locator(STATUS).get_by_role("link", name="See the report")
+    expect(link).to_have_attribute("href", f"/admin/survey_report/surveyreport/{report_pk}/change/")
+    for what in ("button", "link"):
+        expect(banner.get_by_role(what)).to_have_count(0 if what == "button" else 1)
+    for hidden in ("form", "details", "[data-survey-report-progress]", "[data-survey-report-body]",
+                   "[data-survey-report-error]", "[data-survey-report-identity]"):
+        expect(banner.locator(hidden)).to_have_count(0)
+    # About 990 px on the index before issue 21; now the line (two at most, on a 1280 px screen).
+    assert banner.bounding_box()["height"] <= 80, banner.bounding_box()
+    focused = page.evaluate(FOCUS_STYLE)
+    assert focused["inBanner"] and focused["text"] == SENT_LINE, focused
+    assert axe_violations(page, axe_source) == []
+
+
+def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack, axe_source):
     """The endpoint refuses the report: the banner says it failed; the same button tries again."""
     from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
 
@@ -190,8 +217,10 @@ def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
 
     page.get_by_role("button", name="Send report").click()
 
+    # Issue 21: what is known, from the cause the worker recorded: the report was made, the endpoint said 500.
     expect(page.locator(STATUS)).to_have_text(
-        "The survey report could not be generated or sent. You can try again.", timeout=30_000
+        "The survey report was generated but not sent: the endpoint answered HTTP 500. You can try again.",
+        timeout=30_000,
     )
     retry = page.get_by_role("button", name="Try again")
     expect(retry).to_be_enabled()
@@ -207,8 +236,10 @@ def test_a_failed_send_says_so_and_offers_to_try_again(open_page, redis_stack):
     redis_stack.receiver.status = 200
     retry.click()
 
-    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
+    expect(page.locator(STATUS)).to_have_text(SENT_LINE, timeout=30_000)
     assert len(redis_stack.receiver.payloads) == 2
+    # On the index too (the full banner, about 990 px high with everything open before issue 21).
+    assert_the_banner_ended(page, db.objects("report").order_by("-pk").first().pk, axe_source)
     assert list(db.objects("report").order_by("pk").values_list("state", flat=True)) == ["error", "generated"]
 
 
@@ -316,7 +347,7 @@ def test_keyboard_only_reaches_and_operates_both_buttons_with_visible_focus(open
     # Focus stays in the banner while it sends: on the busy button, which says so.
     expect(page.get_by_role("button", name="Sending…")).to_be_focused()
     redis_stack.receiver.resume()
-    expect(page.locator(STATUS)).to_have_text("Sent. Thank you for sharing the survey report!", timeout=30_000)
+    expect(page.locator(STATUS)).to_have_text(SENT_LINE, timeout=30_000)
     # The buttons are gone: focus is on the status that replaced them, still in the banner.
     expect(page.locator(STATUS)).to_be_focused()
     assert page.evaluate(FOCUS_STYLE)["inBanner"]
@@ -480,9 +511,11 @@ def test_after_a_failed_report_the_banner_says_so_with_its_date(open_page, redis
     for path in ("/admin/", "/admin/auth/user/"):
         page.goto(path)
         notice = page.locator(f"{BANNER} [data-survey-report-error]")
-        expect(notice).to_contain_text("The last survey report, on ")
+        # Issue 21: what is known (the worker recorded the cause), then when, in the site's zone, named.
+        expect(notice).to_contain_text(
+            "The survey report was generated but not sent: the endpoint answered HTTP 500. Last attempt: ")
         expect(notice).to_contain_text(f" {report.created_at.day}, {report.created_at.year}, ")  # Its date (UTC).
-        expect(notice).to_contain_text("could not be sent. You can try again.")
+        expect(notice).to_contain_text(" UTC. You can try again.")
         # Said first, before the invitation and the buttons.
         assert page.evaluate("""() => {
           const banner = document.querySelector('#survey-report-banner');
@@ -683,3 +716,89 @@ def test_a_refused_send_is_said_in_the_banner_and_focus_stays_there(open_page, r
         expect(page.get_by_role("button", name="Try again")).to_be_focused()
     expect(page.get_by_role("button", name="Dismiss")).to_be_visible()
     assert redis_stack.receiver.payloads == []
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 21: what a superuser is told is true (attempts exhausted, a report that names the site)
+# --------------------------------------------------------------------------------------------
+
+def exhaust_attempts(db, retry_in):
+    """Three failed attempts within the hour (the endpoint answered 503), the oldest ``retry_in`` from its hour."""
+    now = datetime.now(dt_timezone.utc)
+    oldest = now - timedelta(hours=1) + retry_in
+    for index in range(3):
+        at = oldest + timedelta(seconds=index)
+        db.objects("attempt").create(attempted_at=at, trigger="banner", cause="http:503")
+        report = db.objects("report").create(state="error")
+        db.objects("report").filter(pk=report.pk).update(created_at=at + timedelta(milliseconds=500))
+    return oldest + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_attempts_exhausted_say_when_and_send_waits_until_then(open_page, redis_stack, axe_source, javascript):
+    """A page rendered while the gate refuses attempts says when the next is possible; Send waits for it."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    db = redis_stack.database
+    db.create_user("gina")
+    # Before the first page: rows written from here do not clear the web server's cached decisions.
+    exhaust_attempts(db, retry_in=timedelta(seconds=20 if javascript else 600))
+    page = log_in(open_page(java_script_enabled=javascript), "gina")
+    page.goto("/admin/auth/user/")
+    notice = page.locator(f"{BANNER} [data-survey-report-error]")
+    expect(notice).to_contain_text("The survey report was generated but not sent: the endpoint answered HTTP 503.")
+    expect(notice).to_contain_text("After 3 failed attempts within an hour, the next one is possible at ")
+    expect(notice).to_contain_text(" UTC.")
+    expect(notice).not_to_contain_text("You can try again.")
+    send = page.locator(f'{BANNER} form[data-survey-report-action="send"] button')
+    if not javascript:
+        expect(send).to_be_disabled()
+        assert send.get_attribute("disabled") is not None  # No click can reach the server before then.
+        capture(page, "banner-attempts-exhausted.png")
+        return
+    # With the script: focusable (aria-disabled), described by the notice, usable again at retry_at.
+    expect(send).to_have_attribute("aria-disabled", "true")
+    assert send.get_attribute("disabled") is None
+    assert send.get_attribute("aria-describedby") == "survey-report-banner-notice"
+    open_every_disclosure(page)
+    assert axe_violations(page, axe_source) == []
+    page.evaluate("() => document.querySelectorAll('#survey-report-banner details').forEach(d => { d.open = false; })")
+    expect(send).to_have_attribute("aria-disabled", "true")
+    send.focus()
+    page.keyboard.press("Enter")  # Refused by the page itself: nothing is posted.
+    expect(page.locator(PROGRESS)).to_be_hidden()
+    assert db.objects("attempt").count() == 3
+    expect(send).not_to_have_attribute("aria-disabled", "true", timeout=30_000)  # At retry_at.
+
+
+def test_a_report_that_names_the_site_says_so_next_to_the_buttons(open_page, redis_stack, axe_source, monkeypatch):
+    """ANONYMOUS_SURVEY_REPORT False (openedx-platform's default): the value sent, without opening anything."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
+    from host.processes import start_web_server, unique_name  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setenv("SRB_ANONYMOUS_SURVEY_REPORT", "0")
+    monkeypatch.setenv("SRB_LMS_BASE", "lms.example.com")
+    server = start_web_server(redis_stack.config, redis_stack.log_dir, name=unique_name("web-named-"))
+    try:
+        redis_stack.database.create_user("hugo")
+        for path, language, line in (
+            ("/admin/", "en", "This report names your site: lms.example.com."),
+            ("/admin/auth/user/", "en", "This report names your site: lms.example.com."),
+            ("/admin/auth/user/", "es", "Este informe identifica su sitio: lms.example.com."),
+        ):
+            page = log_in(open_page(base_url=server.url, locale=language), "hugo")
+            page.goto(path)
+            identity = page.locator(f"{BANNER} [data-survey-report-identity]")
+            expect(identity).to_be_visible()  # Nothing to open.
+            expect(identity).to_have_text(line)
+            # Next to the buttons: beside them (compact) or right above them (the index).
+            box = identity.bounding_box()
+            actions = page.locator(f"{BANNER} .survey-report-banner__actions").bounding_box()
+            assert actions["y"] - (box["y"] + box["height"]) < 40 and box["y"] < actions["y"] + actions["height"], (
+                box, actions)
+            assert axe_violations(page, axe_source) == []
+            if path == "/admin/auth/user/" and language == "en":
+                capture(page, "banner-not-anonymous.png")
+    finally:
+        server.stop()

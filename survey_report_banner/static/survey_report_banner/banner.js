@@ -4,7 +4,9 @@
  * - Dismiss: posts in the background and removes the banner without reloading the page.
  * - Send report: posts in the background, then follows the report (queued → generating → sent, or
  *   failed) by polling the banner's status endpoint for a bounded time, saying each change in a
- *   live region. On failure the same button offers to try again.
+ *   live region. On failure the same button offers to try again. Once sent, the banner ends: one
+ *   confirmation line with a link to the report, nothing else left to press. While the send gate
+ *   refuses attempts (a 429, or a page rendered with data-retry-at), the button waits until then.
  * - Preview: asks a worker to count this site's totals, then fills them into "What is sent".
  * - On a narrow screen the admin index gets the compact form: "Read more" starts closed.
  *
@@ -21,6 +23,8 @@
   var PREVIEW_LIMIT = 300000;  // Counting a large site takes longer than sending a report.
   var STEPS = ["queued", "generating", "sent"];
   var NARROW = "(max-width: 767px)";  // As banner.css and Django admin's responsive.css.
+  // A failed report's cause is recorded when the worker's task ends, a moment after the row's state.
+  var CAUSE_WAITS = 2;
 
   function showMessage(banner, level, text) {
     var list = document.querySelector("ul.messagelist");
@@ -186,6 +190,9 @@
   };
 
   Progress.prototype.start = function () {
+    // A notice about an earlier attempt would contradict this one's live status: it goes.
+    var notice = this.banner.querySelector("[data-survey-report-error]");
+    if (notice) { notice.hidden = true; }
     this.busy = true;
     setBusy(this.button, true);  // "Sending…", and focus stays on it.
     this.dismissForm.hidden = true;
@@ -203,10 +210,33 @@
     focusIfLost(this.live, this.banner);  // The focused button is gone: the status is next.
   };
 
-  Progress.prototype.sent = function (message) {
-    this.show("sent");
-    this.say(message, false);
-    this.answered();
+  Progress.prototype.sent = function (data) {
+    // The banner ends here (issue 21): one confirmation line, linking to the report, saying for how
+    // long nobody is asked. Everything else goes, so nothing stale (a preview, a disclosure, the
+    // steps) stays on screen or can be pressed; the line keeps role=status and takes the focus.
+    var banner = this.banner;
+    var parts = banner.querySelectorAll(
+      ".survey-report-banner__bar, [data-survey-report-progress], [data-survey-report-error]");
+    for (var i = 0; i < parts.length; i += 1) { parts[i].parentNode.removeChild(parts[i]); }
+    this.busy = false;
+    banner.classList.remove("is-sending");
+    banner.classList.add("is-sent");
+    this.said = null;
+    this.live.classList.remove("is-failed");
+    this.live.textContent = data.message;
+    if (data.report_url) {
+      var link = document.createElement("a");
+      link.href = data.report_url;
+      link.textContent = data.report_link || data.report_url;
+      this.live.appendChild(document.createTextNode(" "));
+      this.live.appendChild(link);
+      this.live.appendChild(document.createTextNode("."));
+    }
+    if (data.hidden_message) { this.live.appendChild(document.createTextNode(" " + data.hidden_message)); }
+    // The section was named by the question just removed: the confirmation names it now.
+    if (!this.live.id) { this.live.id = "survey-report-banner-sent"; }
+    banner.setAttribute("aria-labelledby", this.live.id);
+    focusIfLost(this.live, banner);  // The focused button is gone (focus fell to <body>).
   };
 
   Progress.prototype.failed = function (message, step) {
@@ -238,26 +268,43 @@
 
   Progress.prototype.tooSoon = function (data) {
     // Refused by the rate limit: nothing is on its way. Say why; the button works again later.
-    var self = this;
     this.steps.hidden = true;
     this.say(data.message, false);
     this.stopWaiting();
     this.button.textContent = label(this.button);
     this.dismissForm.hidden = false;
-    var wait = data.retry_at ? Date.parse(data.retry_at) - Date.now() : 0;
+    this.holdUntil(data.retry_at);
+  };
+
+  Progress.prototype.holdUntil = function (retryAt) {
+    // The send gate allows the next attempt at ``retryAt`` (ISO 8601): until then the button is
+    // aria-disabled (still focusable, so its description stays reachable), then usable again.
+    var button = this.button;
+    var wait = retryAt ? Date.parse(retryAt) - Date.now() : 0;
+    button.disabled = false;  // The page's own "disabled" is for browsers without this script.
     if (wait > 0) {
-      this.button.setAttribute("aria-disabled", "true");
-      window.setTimeout(function () { self.button.removeAttribute("aria-disabled"); },
-        Math.min(wait, 2147483647));
+      button.setAttribute("aria-disabled", "true");
+      window.setTimeout(function () {
+        button.removeAttribute("aria-disabled");
+        button.removeAttribute("data-retry-at");
+      }, Math.min(wait, 2147483647));
+    } else {
+      button.removeAttribute("aria-disabled");
+      button.removeAttribute("data-retry-at");
     }
   };
 
   Progress.prototype.follow = function () {
     var self = this;
+    var causeWaits = 0;
     poll(this.statusUrl, POLL_LIMIT, function (data) {
       if (data.state === "sent") {
-        self.sent(data.message);
+        self.sent(data);
         return true;
+      }
+      if (data.state === "failed" && !data.cause && data.created_at && causeWaits < CAUSE_WAITS) {
+        causeWaits += 1;  // A worker made the report: its cause is probably being recorded now.
+        return false;
       }
       if (data.state === "failed") {
         self.failed(data.message, data.created_at ? "sent" : "queued");
@@ -291,7 +338,7 @@
           self.say(data.message, false);
           self.follow();
         } else if (data.status === "already_sent") {
-          self.sent(data.message);
+          self.sent(data);
         } else if (data.status === "turned_off") {
           self.steps.hidden = true;
           self.say(data.message, false);
@@ -402,6 +449,9 @@
 
     if (sendForm && dismissForm && modern && banner.getAttribute("data-status-url")) {
       var progress = new Progress(banner, sendForm, dismissForm);
+      if (progress.button.hasAttribute("data-retry-at")) {
+        progress.holdUntil(progress.button.getAttribute("data-retry-at"));
+      }
       sendForm.addEventListener("submit", function (event) {
         event.preventDefault();
         if (!progress.busy && !isUnavailable(progress.button)) { progress.submit(); }
