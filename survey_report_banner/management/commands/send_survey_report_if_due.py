@@ -98,6 +98,11 @@ class Command(BaseCommand):
         if reports.is_delivered(report):
             self.stdout.write(self.style.SUCCESS(f"Survey report {report.pk} generated and sent."))
             return
+        # The worker records a failure's cause against its task id (signals.py); this run has none,
+        # so its attempt is found by the claim's time. survey_report_status says it from there.
+        SurveyReportAttempt.objects.filter(attempted_at=verdict.claimed_at).update(
+            cause=sending.cause_of(failure.exception)
+        )
         cause = sending.describe(failure.exception)
         state = getattr(report, "state", reports.REPORT_GENERATED)
         raise CommandError(
