@@ -13,6 +13,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command, execute_from_command_line
+from django.db import OperationalError
 from openedx.features.survey_report.models import (
     SURVEY_REPORT_GENERATED,
     SURVEY_REPORT_PROCESSING,
@@ -260,6 +261,27 @@ class TestMisconfigured:
         data = status("--json")
         assert "nowhere.SurveyReport" in data["problem"]
         assert data["last_delivered"] is None and data["due_now"] is None and data["attempts"]["left"] == 3
+
+    def test_tables_missing(self, status, monkeypatch):
+        """Installed and restarted before ``migrate``: the banner's tables (here: waffle's) are missing."""
+        from survey_report_banner import overview  # pylint: disable=import-outside-toplevel
+
+        def no_table():
+            raise OperationalError("no such table: waffle_switch")
+
+        monkeypatch.setattr(overview.toggles, "banner_disabled", no_table)
+        lines = status()
+        assert lines[1] == (
+            "Problem:                The database could not be read (OperationalError: no such table: "
+            "waffle_switch): has ./manage.py lms migrate run?"
+        )
+        assert lines[5:7] == [
+            "Last failure:           unknown (see the problem above).",
+            "Attempts left:          unknown (see the problem above).",
+        ]
+        data = status("--json")
+        assert data["problem"].startswith("The database could not be read")
+        assert data["banner_switched_off"] is None and data["attempts"]["left"] is None
 
     def test_exit_code_from_the_shell(self, receiver, settings, capsys):
         settings.SURVEY_REPORT_BANNER_REPORT_MODEL = "nowhere.SurveyReport"
