@@ -9,9 +9,11 @@ Starts, on loopback only:
 * a real Celery worker, with Redis as broker (and as the cache the web server and worker share);
 * a survey report receiver on http://127.0.0.1:8001 that lists the reports the worker sends.
 
-Ctrl-C stops them all. Environment: ``SRB_DEMO_PORT`` (8000), ``SRB_DEMO_RECEIVER_PORT`` (8001),
-``SRB_DEMO_REDIS_URL`` (redis://127.0.0.1:6379/12), ``SRB_DEMO_RESET=1`` to start from an empty
-database.
+Ctrl-C stops them all. Environment (printed when the demo starts): ``SRB_DEMO_PORT`` (8000),
+``SRB_DEMO_RECEIVER_PORT`` (8001), ``SRB_DEMO_REDIS_URL`` (redis://127.0.0.1:6379/12),
+``SRB_DEMO_RESET=1`` to start from an empty database, ``SRB_DEMO_RECEIVER`` (``ok``; ``fail``
+answers 503 to every report, ``silent`` never answers) to see a failing endpoint, and
+``SRB_DEMO_ANONYMOUS=0`` for reports that name the site (``ANONYMOUS_SURVEY_REPORT = False``).
 
 ``python scripts/demo.py manage <command> [args]`` runs a Django management command against the
 demo's database and cache, e.g. ``waffle_switch survey_report_banner.disable_banner on --create``.
@@ -47,6 +49,16 @@ REDIS = os.environ.get("SRB_DEMO_REDIS_URL", "redis://127.0.0.1:6379/12")
 CACHE_PREFIX = "srb-demo"
 QUEUE = "srb-demo"
 SWITCH = "survey_report_banner.disable_banner"
+# A silent endpoint is cut at SURVEY_REPORT_BANNER_SEND_TIMEOUT: 300 s by default, too long to watch.
+SILENT_SEND_TIMEOUT = 15
+# What the receiver does with each report (SRB_DEMO_RECEIVER), and what the demo shows then.
+RECEIVER_MODES = {
+    "ok": "answers 200: reports are delivered",
+    "fail": "answers 503 to every report: the banner, the report list and survey_report_status show the failure",
+    "silent": f"takes each report and never answers: each send is cut after {SILENT_SEND_TIMEOUT} s",
+}
+RECEIVER_MODE = os.environ.get("SRB_DEMO_RECEIVER", "ok")
+ANONYMOUS = os.environ.get("SRB_DEMO_ANONYMOUS", "1") != "0"
 USERS = [
     # username, is_superuser, what the user shows
     ("admin", True, "superuser: sees the banner"),
@@ -55,13 +67,22 @@ USERS = [
 ]
 
 
-def config(endpoint=None, redis_url=REDIS):
-    """The demo host's services, as ``SRB_*`` variables (see tests/host/settings.py)."""
+def config(endpoint=None, redis_url=REDIS, anonymous=ANONYMOUS, mode=RECEIVER_MODE):
+    """The demo host's services and settings, as ``SRB_*`` variables (see tests/host/settings.py)."""
     return HostConfig(
         db="sqlite", sqlite_path=str(DATABASE), cache_prefix=CACHE_PREFIX, cache_url=redis_url,
         broker_url=redis_url, queue=QUEUE,
         report_endpoint=endpoint or f"http://{LOOPBACK}:{RECEIVER_PORT}/survey_report/",
+        anonymous=anonymous, send_timeout=SILENT_SEND_TIMEOUT if mode == "silent" else None,
     )
+
+
+def make_receiver(mode=RECEIVER_MODE, port=RECEIVER_PORT, on_payload=None):
+    """The report receiver for ``mode`` (see RECEIVER_MODES), not started yet."""
+    receiver = ReportReceiver(port=port, on_payload=on_payload, status=503 if mode == "fail" else 200)
+    if mode == "silent":
+        receiver.pause()  # It records each POST, then keeps it waiting (its own limit: a minute).
+    return receiver
 
 
 def manage_config():
@@ -78,7 +99,10 @@ def manage_config():
     if running["redis_url"] != REDIS and "SRB_DEMO_REDIS_URL" in os.environ:
         print(f"Using the running demo's Redis, {running['redis_url']} (not SRB_DEMO_REDIS_URL={REDIS}).",
               file=sys.stderr)
-    return config(running["endpoint"], redis_url=running["redis_url"])
+    return config(
+        running["endpoint"], redis_url=running["redis_url"], anonymous=running.get("anonymous", ANONYMOUS),
+        mode=running.get("receiver", RECEIVER_MODE),
+    )
 
 
 def running_demo():
@@ -104,6 +128,10 @@ def main(argv):
 
 def run():
     """Prepare the database and users, start everything, wait for Ctrl-C, stop everything."""
+    if RECEIVER_MODE not in RECEIVER_MODES:
+        print(f"SRB_DEMO_RECEIVER={RECEIVER_MODE!r}: use one of {', '.join(RECEIVER_MODES)}.", file=sys.stderr)
+        return 2
+    print_options()
     problem = redis_problem(REDIS)
     if problem:
         print(f"The demo needs Redis: {problem}.\nStart it with: ./scripts/ensure-services.sh redis", file=sys.stderr)
@@ -124,7 +152,7 @@ def run():
     manage(config(), "shell", "-c", USERS_SCRIPT % {"users": USERS, "password": password})
 
     children = []
-    receiver = ReportReceiver(port=RECEIVER_PORT, on_payload=print_payload).start()
+    receiver = make_receiver(on_payload=print_payload).start()
     stopping = []
 
     def stop(*_):
@@ -138,6 +166,7 @@ def run():
         children.append(start_web_server(config(receiver.endpoint), LOG_DIR, port=PORT, name="web", checks=True))
         RUN_FILE.write_text(json.dumps({
             "pid": os.getpid(), "redis_url": REDIS, "endpoint": receiver.endpoint, "url": children[-1].url,
+            "anonymous": ANONYMOUS, "receiver": RECEIVER_MODE,
         }), encoding="utf-8")
         print_instructions(children[-1].url, receiver.url, password)
         while not stopping:
@@ -208,9 +237,24 @@ def port_is_free(port):
 
 
 def print_payload(payload):
-    """Show a received report on the console."""
+    """Show a received report on the console, and what the receiver answers."""
     stamp = time.strftime("%H:%M:%S")
-    print(f"\n[receiver] {stamp} survey report received:\n{json.dumps(payload, indent=2)}", flush=True)
+    answer = {"ok": "answered 200", "fail": "answered 503", "silent": "not answered"}[RECEIVER_MODE]
+    print(f"\n[receiver] {stamp} survey report received, {answer}:\n{json.dumps(payload, indent=2)}", flush=True)
+
+
+def print_options():
+    """The demo's variables, with the values in force, so a newcomer sees every state is one variable away."""
+    modes = "\n".join(f"      {name:<7}{what}" for name, what in RECEIVER_MODES.items())
+    print(f"""Options (environment variables of make demo):
+  SRB_DEMO_RECEIVER={RECEIVER_MODE}   what the report receiver does:
+{modes}
+  SRB_DEMO_ANONYMOUS={int(ANONYMOUS)}   0: reports name the site (ANONYMOUS_SURVEY_REPORT = False), 1: a random ID
+  SRB_DEMO_RESET=1       start from an empty database (the banner shows again)
+  SRB_DEMO_PORT={PORT}, SRB_DEMO_RECEIVER_PORT={RECEIVER_PORT}, SRB_DEMO_REDIS_URL={REDIS}
+Spanish: set the browser's language to Spanish, or run document.cookie = "django_language=es; path=/"
+in its console on an admin page and reload.
+""", flush=True)
 
 
 def print_instructions(url, receiver_url, password):
@@ -218,6 +262,10 @@ def print_instructions(url, receiver_url, password):
     python = Path(sys.executable)
     manage_cmd = f"{python.relative_to(REPO_DIR) if python.is_relative_to(REPO_DIR) else python} scripts/demo.py manage"
     users = "\n".join(f"    {name:<7} / {password}   {what}" for name, _, what in USERS)
+    mode_note = "" if RECEIVER_MODE == "ok" else (
+        f"\nNot here: SRB_DEMO_RECEIVER={RECEIVER_MODE}, the receiver {RECEIVER_MODES[RECEIVER_MODE]}.\n"
+        "After three attempts within an hour the next one waits; survey_report_status says until when."
+    )
     print(f"""
 Survey report banner demo is running.
 
@@ -228,12 +276,15 @@ Survey report banner demo is running.
 
 Log in as admin: the banner invites you to send the report. Dismiss hides it for you for
 SURVEY_REPORT_CHECK_THRESHOLD (6) months; Send report queues the task: the worker generates the
-report and POSTs it to the receiver, and the banner is gone for every superuser.
+report and POSTs it to the receiver, and the banner is gone for every superuser.{mode_note}
 
 Kill switch (operators): in another terminal, from {REPO_DIR}:
   {manage_cmd} waffle_switch {SWITCH} on --create
   {manage_cmd} waffle_switch {SWITCH} off
 (In the LMS: ./manage.py lms waffle_switch {SWITCH} on --create.) It applies on the next page.
+
+What the site knows about its reports, as an operator reads it (sends nothing):
+  {manage_cmd} survey_report_status          (add --json for monitoring)
 
 Start over with the banner showing again: Ctrl-C, then SRB_DEMO_RESET=1 make demo.
 Press Ctrl-C to stop.

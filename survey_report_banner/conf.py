@@ -88,6 +88,13 @@ SURVEY_REPORT_BANNER_CACHE_ALIAS_DEFAULT = "default"
 #   behind after the operator said "no" (Kubernetes never prunes a CronJob) sends nothing.
 SURVEY_REPORT_AUTO_SEND_DEFAULT = True
 
+# .. setting_name: SURVEY_REPORT_SCHEDULER
+# .. setting_default: None
+# .. setting_description: What runs ``send_survey_report_if_due --scheduled`` on this site, in words,
+#   for ``survey_report_status``. Only informative: the LMS cannot see a cron job or a CronJob, so
+#   whoever sets one up says so here. The Tutor plugin renders it while SURVEY_REPORT_AUTO_SEND is
+#   true (its compose service and its CronJob).
+
 # .. setting_name: SURVEY_REPORT_SCHEDULED_LEAD_HOURS
 # .. setting_default: 30
 # .. setting_description: How many hours before a survey report falls due a scheduled run
@@ -189,6 +196,11 @@ def survey_report_enabled():
 def auto_send_enabled():
     """Whether scheduled runs may send reports (``SURVEY_REPORT_AUTO_SEND``)."""
     return bool(_get("SURVEY_REPORT_AUTO_SEND", SURVEY_REPORT_AUTO_SEND_DEFAULT))
+
+
+def scheduler():
+    """What runs the scheduled sends, as the operator (or the Tutor plugin) named it, or None."""
+    return str(_get("SURVEY_REPORT_SCHEDULER", None) or "").strip() or None
 
 
 def task_path():

@@ -1,11 +1,13 @@
 """
-``make demo`` (scripts/demo.py): restarting right after Ctrl-C, and ``manage`` reaching the running demo.
+``make demo`` (scripts/demo.py): restarting right after Ctrl-C, ``manage`` reaching the running demo, its modes.
 """
 
 import importlib.util
 import json
 import os
 import socket
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -93,3 +95,54 @@ def test_a_web_server_whose_picked_port_was_taken_starts_on_another(tmp_path, mo
         with processes.start_web_server(config, tmp_path, name="web-retry") as server:
             assert server.url != f"http://127.0.0.1:{taken_port}"
             assert processes.http_ok(server.url + "/health")
+
+
+def post_report(receiver, timeout=5):
+    """POST a report as openedx-platform does; return the HTTP status (or raise on a timeout)."""
+    request = urllib.request.Request(
+        receiver.endpoint, data=json.dumps({"id": "x"}).encode(), headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+class TestReceiverModes:
+    """SRB_DEMO_RECEIVER: a newcomer can see a delivered report, a failing endpoint and a silent one."""
+
+    @pytest.mark.parametrize("mode, status", [("ok", 200), ("fail", 503)])
+    def test_answers(self, demo, mode, status):
+        with demo.make_receiver(mode, port=0) as receiver:
+            assert post_report(receiver) == status
+            assert receiver.payloads == [{"id": "x"}]  # Kept, and shown, whatever the answer.
+
+    def test_silent_never_answers(self, demo):
+        with demo.make_receiver("silent", port=0) as receiver:
+            with pytest.raises(TimeoutError):
+                post_report(receiver, timeout=0.5)
+            assert receiver.payloads == [{"id": "x"}]
+            receiver.resume()
+
+    def test_a_silent_endpoint_is_cut_soon(self, demo):
+        assert demo.config(mode="silent").env()["SRB_SEND_TIMEOUT"] == f"{demo.SILENT_SEND_TIMEOUT}"
+        assert "SRB_SEND_TIMEOUT" not in demo.config(mode="fail").env(base={})
+
+    def test_an_unknown_mode_is_refused(self, demo, monkeypatch, capsys):
+        monkeypatch.setattr(demo, "RECEIVER_MODE", "flaky")
+        assert demo.run() == 2
+        assert "SRB_DEMO_RECEIVER='flaky': use one of ok, fail, silent." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_the_host_settings_honour_the_anonymous_switch(demo, tmp_path, anonymous):
+    """SRB_DEMO_ANONYMOUS=0 reaches the host's settings: the report names the site (LMS_BASE)."""
+    from host import processes  # pylint: disable=import-outside-toplevel
+
+    config = demo.config(anonymous=anonymous)
+    config.sqlite_path = str(tmp_path / "db.sqlite3")
+    printed = processes.manage(
+        config, "shell", "-c", "from django.conf import settings; print(settings.ANONYMOUS_SURVEY_REPORT)",
+    )
+    assert printed.splitlines()[-1] == str(anonymous)  # After Django 5.2's "objects imported" line.

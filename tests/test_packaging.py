@@ -36,6 +36,7 @@ PACKAGE_FILES = [
     "survey_report_banner/migrations/__init__.py",
     "survey_report_banner/migrations/0001_initial.py",
     "survey_report_banner/management/commands/send_survey_report_if_due.py",
+    "survey_report_banner/management/commands/survey_report_status.py",
     "survey_report_banner/conf/locale/config.yaml",
     "survey_report_banner/conf/locale/en/LC_MESSAGES/django.po",
     "survey_report_banner/conf/locale/es/LC_MESSAGES/django.po",

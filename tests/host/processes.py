@@ -43,6 +43,9 @@ class HostConfig:
     broker_url: str = "memory://"
     queue: str = "celery"
     report_endpoint: str | None = None
+    # ANONYMOUS_SURVEY_REPORT, and the send deadline (None: the app's default).
+    anonymous: bool = True
+    send_timeout: float | None = None
 
     def env(self, base=None):
         """The environment of a child process running the host with this configuration."""
@@ -61,7 +64,10 @@ class HostConfig:
             "SRB_BROKER_HEARTBEAT": "0",
             "SRB_CELERY_EAGER": "",
             "SRB_DEBUG": "",
+            "SRB_ANONYMOUS": "1" if self.anonymous else "0",
         })
+        if self.send_timeout is not None:
+            env["SRB_SEND_TIMEOUT"] = f"{self.send_timeout:g}"
         if self.sqlite_path:
             env["SRB_SQLITE_PATH"] = str(self.sqlite_path)
         if self.mysql_name:

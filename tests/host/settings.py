@@ -8,7 +8,8 @@ Settings of the host project, shaped like the LMS's ``lms/envs/common.py`` where
 
 Environment variables pick real services for the integration tiers and the demo:
 ``SRB_DB`` (``sqlite``/``mysql``), ``SRB_CACHE`` (``locmem``/``redis``), ``SRB_BROKER_URL``,
-``SRB_CELERY_QUEUE``; ``tests/host/processes.py`` sets them for the processes it starts.
+``SRB_CELERY_QUEUE``, ``SRB_ANONYMOUS``, ``SRB_SEND_TIMEOUT``; ``tests/host/processes.py`` sets them
+for the processes it starts.
 """
 
 import os
@@ -143,8 +144,9 @@ SURVEY_REPORT_ENABLE = True
 SURVEY_REPORT_CHECK_THRESHOLD = 6
 SURVEY_REPORT_ENDPOINT = os.environ.get("SRB_REPORT_ENDPOINT", "http://127.0.0.1:9/survey_report/")
 SURVEY_REPORT_EXTRA_DATA = {}
-# The browser test of a report that names the site starts a web server with SRB_ANONYMOUS_SURVEY_REPORT=0.
-ANONYMOUS_SURVEY_REPORT = os.environ.get("SRB_ANONYMOUS_SURVEY_REPORT", "1") != "0"
+# SRB_ANONYMOUS=0 (the demo's SRB_DEMO_ANONYMOUS=0): the report names the site (LMS_BASE), as
+# openedx-platform does by default, so the banner's "What is sent" can be seen saying so.
+ANONYMOUS_SURVEY_REPORT = os.environ.get("SRB_ANONYMOUS", "1") != "0"
 # The scheduler's send deadline, shortened by the integration tests that run it against a silent endpoint.
 if os.environ.get("SRB_SEND_TIMEOUT"):
     SURVEY_REPORT_BANNER_SEND_TIMEOUT = float(os.environ["SRB_SEND_TIMEOUT"])

@@ -777,9 +777,11 @@ def test_a_report_that_names_the_site_says_so_next_to_the_buttons(open_page, red
 
     from host.processes import start_web_server, unique_name  # pylint: disable=import-outside-toplevel
 
-    monkeypatch.setenv("SRB_ANONYMOUS_SURVEY_REPORT", "0")
+    import dataclasses  # pylint: disable=import-outside-toplevel
+
     monkeypatch.setenv("SRB_LMS_BASE", "lms.example.com")
-    server = start_web_server(redis_stack.config, redis_stack.log_dir, name=unique_name("web-named-"))
+    named = dataclasses.replace(redis_stack.config, anonymous=False)
+    server = start_web_server(named, redis_stack.log_dir, name=unique_name("web-named-"))
     try:
         redis_stack.database.create_user("hugo")
         for path, language, line in (

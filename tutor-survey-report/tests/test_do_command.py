@@ -1,5 +1,5 @@
 """
-``tutor local|dev|k8s do survey-report [--force]``: send a report now, through the real CLI.
+``tutor local|dev|k8s do survey-report [--force | --status [--json]]``, through the real CLI.
 
 docker is the recording stand-in from conftest.py, which plays the container:
 it prints $FAKE_RUN_OUTPUT and exits with $FAKE_RUN_EXIT. ``tutor k8s do``
@@ -9,6 +9,7 @@ tasks are recorded by run_tutor.py instead of being submitted to a cluster.
 import pytest
 
 COMMAND = "./manage.py lms send_survey_report_if_due"
+STATUS = "./manage.py lms survey_report_status"
 
 
 def compose_runs(run):
@@ -68,7 +69,7 @@ def test_listed_in_help(tutor, mode):
     listing = tutor.run(mode, "do", "--help").check().output
     assert "survey-report" in listing
     help_text = tutor.run(mode, "do", "survey-report", "--help").check().output
-    assert "--force" in help_text
+    assert "--force" in help_text and "--status" in help_text and "--json" in help_text
     assert "Send the Open edX survey report now" in " ".join(help_text.split())
 
 
@@ -77,3 +78,43 @@ def test_gone_when_the_plugin_is_disabled(tutor):
     run = tutor.run("local", "do", "survey-report")
     assert run.returncode != 0
     assert "No such command" in run.errors
+
+
+@pytest.mark.parametrize("mode", ["local", "dev"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_status_runs_the_read_only_command(tutor, mode, as_json):
+    args = [mode, "do", "survey-report", "--status"] + (["--json"] if as_json else [])
+    run = tutor.run(*args).check()
+    assert compose_runs(run) == [("lms-job", STATUS + (" --json" if as_json else ""))]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_k8s_status(tutor, as_json):
+    args = ["k8s", "do", "survey-report", "--status"] + (["--json"] if as_json else [])
+    run = tutor.run(*args).check()
+    tasks = [(call["k8s_task"], call["command"]) for call in run.calls if "k8s_task" in call]
+    assert tasks == [("lms", STATUS + (" --json" if as_json else ""))]
+
+
+def test_status_output_is_shown(tutor):
+    output = '{\n  "schema": 1,\n  "problem": null\n}\n'
+    run = tutor.run(
+        "local", "do", "survey-report", "--status", "--json", env={"FAKE_RUN_OUTPUT": output}
+    ).check()
+    # Tutor prints its own lines first; the object is the job's output, whole, at the end.
+    assert run.output.endswith(output)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--status", "--force"], "--status sends nothing and --force sends a report: choose one."),
+        (["--json"], "--json goes with --status."),
+        (["--force", "--json"], "--json goes with --status."),
+    ],
+)
+def test_status_options_that_do_not_go_together(tutor, args, message):
+    run = tutor.run("local", "do", "survey-report", *args)
+    assert run.returncode == 2
+    assert message in run.errors
+    assert compose_runs(run) == []

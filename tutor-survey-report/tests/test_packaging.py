@@ -51,6 +51,7 @@ def test_patches_are_the_expected_ones():
         "local-docker-compose-prod-services",
         "openedx-dockerfile-post-python-requirements",
         "openedx-lms-common-settings",
+        "openedx-lms-production-settings",
     ]
 
 

@@ -341,6 +341,19 @@ def test_lms_settings_scheduled_lead(tutor):
     assert settings["SURVEY_REPORT_SCHEDULED_LEAD_HOURS"] == 192
 
 
+def test_lms_settings_name_the_scheduler_in_production_only(tutor):
+    """`survey_report_status` says what sends on schedule: only we know, and `tutor dev` never does."""
+    tutor.save("SURVEY_REPORT_AUTO_SEND=true", "SURVEY_REPORT_CRON_SCHEDULE=0 5 * * 1")
+    _, settings = lms_settings(tutor)
+    assert settings["SURVEY_REPORT_SCHEDULER"] == (
+        "the Tutor plugin survey_report: the survey-report-scheduler service every 24 hours "
+        "(tutor local), or the survey-report CronJob on schedule 0 5 * * 1 (tutor k8s)"
+    )
+    assert "SURVEY_REPORT_SCHEDULER" not in lms_settings(tutor, "development.py")[0]
+    tutor.save("SURVEY_REPORT_AUTO_SEND=false")
+    assert "SURVEY_REPORT_SCHEDULER" not in lms_settings(tutor)[0]
+
+
 @pytest.mark.parametrize(
     "setting, message",
     [

@@ -6,7 +6,8 @@ anonymized usage reports to the Open edX project, and if so schedules
 ``./manage.py lms send_survey_report_if_due`` daily on docker compose
 (``tutor local``) and on Kubernetes (``tutor k8s``). It also installs the
 ``survey-report-banner`` Django app into the openedx image and configures it,
-and adds ``tutor local|k8s|dev do survey-report`` to send a report now.
+and adds ``tutor local|k8s|dev do survey-report`` to send a report now (or,
+with ``--status``, to say where reports stand).
 
 Tutor imports this module only when the plugin is enabled, so every hook below
 is active exactly while ``tutor plugins enable survey_report`` is in force.
@@ -307,7 +308,7 @@ hooks.Filters.CLI_DO_INIT_TASKS.add_item(
 
 
 ########################################
-# `do survey-report`: send one now
+# `do survey-report`: send one now, or say where reports stand
 ########################################
 
 
@@ -316,7 +317,8 @@ hooks.Filters.CLI_DO_INIT_TASKS.add_item(
     help=(
         "Send the Open edX survey report now if it is due "
         "(no report sent within SURVEY_REPORT_CHECK_THRESHOLD months), or always "
-        "with --force. Fails when the report could not be sent."
+        "with --force. Fails when the report could not be sent. With --status, "
+        "send nothing: say what the LMS knows about its reports (--json for monitoring)."
     ),
 )
 @click.option(
@@ -324,19 +326,44 @@ hooks.Filters.CLI_DO_INIT_TASKS.add_item(
     is_flag=True,
     help="Send a report even if one was sent recently.",
 )
-def survey_report_command(force: bool) -> t.Iterator[tuple[str, str]]:
+@click.option(
+    "--status",
+    is_flag=True,
+    help=(
+        "Send nothing: print the last report delivered, when the next one is due, "
+        "whether one is on its way, the last failure and its cause, and the settings "
+        "that decide sending (./manage.py lms survey_report_status). Exits 0."
+    ),
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="With --status: print one JSON object, for monitoring.",
+)
+def survey_report_command(force: bool, status: bool, as_json: bool) -> t.Iterator[tuple[str, str]]:
     """
-    ``tutor local|k8s|dev do survey-report [--force]``.
+    ``tutor local|k8s|dev do survey-report [--force | --status [--json]]``.
 
     Tutor runs the command in a one-off lms job container: its output is shown
     (docker compose) or kept in the Job's logs (Kubernetes), and a non-zero exit
     (the report could not be sent) makes the ``tutor`` command fail. It runs
     without ``--scheduled``: a person asking for a report gets one even when
-    automatic sending is off.
+    automatic sending is off. ``--status`` runs the app's read-only
+    ``survey_report_status`` instead, which always exits 0.
     """
-    command = "./manage.py lms send_survey_report_if_due"
-    if force:
-        command += " --force"
+    if status and force:
+        raise click.UsageError("--status sends nothing and --force sends a report: choose one.")
+    if as_json and not status:
+        raise click.UsageError("--json goes with --status.")
+    if status:
+        command = "./manage.py lms survey_report_status"
+        if as_json:
+            command += " --json"
+    else:
+        command = "./manage.py lms send_survey_report_if_due"
+        if force:
+            command += " --force"
     yield ("lms", command)
 
 
