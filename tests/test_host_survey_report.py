@@ -63,12 +63,13 @@ class TestReportList:
         assert 'name="csrfmiddlewaretoken"' in form
         assert ">Generate Report</button>" in form
 
-    def test_send_action_resends_without_changing_the_state(self, admin_client, receiver):
+    def test_send_action_resends_without_changing_the_state(self, admin_client, receiver, worker):
         report = SurveyReport.objects.create(state=SURVEY_REPORT_ERROR)
         page = admin_client.get(REPORTS).content.decode()
         assert "Send report to external API" in page and "<td class=\"field-report_state\">Error</td>" in page
         response = admin_client.post(REPORTS, {"action": "send_report", "_selected_action": [report.pk]})
         assert response.status_code == 302
+        assert worker() == ["survey_report_banner.tasks.resend_survey_report"]  # the banner's guarded re-send
         assert len(receiver.wait_for(1, timeout=5)) == 1
         assert SurveyReport.objects.get().state == SURVEY_REPORT_ERROR
         assert SurveyReportUpload.objects.get().status_code == 200
