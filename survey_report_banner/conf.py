@@ -264,8 +264,13 @@ def setting_problems():
     extra = _get("SURVEY_REPORT_EXTRA_DATA", SURVEY_REPORT_EXTRA_DATA_DEFAULT)
     if extra and not _encodable(extra):
         problems.append(Problem(
-            "SURVEY_REPORT_EXTRA_DATA", extra, "is not a dict that JSON can encode",
-            "edx-platform cannot store it in a report, so reports fail; the banner shows it as it is",
+            "SURVEY_REPORT_EXTRA_DATA", extra, "cannot be encoded as JSON",
+            "edx-platform cannot store it, so every report fails; the banner shows it as text",
+        ))
+    elif extra and not isinstance(extra, dict):
+        problems.append(Problem(
+            "SURVEY_REPORT_EXTRA_DATA", extra, "is not a dict",
+            "reports carry it as one value, not as keys and values, and the banner shows it so",
         ))
     lms_base = _get("LMS_BASE", "")
     if not _flag("ANONYMOUS_SURVEY_REPORT") and not isinstance(lms_base, str):
@@ -277,12 +282,12 @@ def setting_problems():
 
 
 def _encodable(extra):
-    """Whether ``extra`` is a dict that edx-platform's JSON field can store."""
+    """Whether edx-platform's JSON field can store ``extra``."""
     try:
         json.dumps(extra)
     except (TypeError, ValueError):  # not JSON, or a circular reference
         return False
-    return isinstance(extra, dict)
+    return True
 
 
 def threshold_months():
