@@ -472,3 +472,11 @@ class TestUnusableTaskOrModel:
 
         response = admin_client.get("/survey-report-banner/status/")
         assert response.status_code in (200, 503) and response.json()["message"]
+
+    @pytest.mark.parametrize("value", [None, "auth.Group"])
+    def test_status_of_a_report_requested_before(self, admin_client, settings, broker, value):
+        assert admin_client.post(SEND).status_code == 302
+        settings.SURVEY_REPORT_BANNER_REPORT_MODEL = value
+        response = admin_client.get("/survey-report-banner/status/")
+        assert response.status_code == 503
+        assert response.json() == {"status": "task_unavailable", "message": NO_TASK}
