@@ -72,7 +72,12 @@ def load_report_task():
     except Exception as exc:  # pylint: disable=broad-exception-caught
         # Missing, or a module that fails as it is imported: either way there is no task to run.
         raise ReportTaskUnusable(f"The survey report task {path!r} cannot be imported: {exc}") from exc
-    if not isinstance(task, Task):
+    try:
+        # What ``shared_task`` returns is a proxy that looks the task up in the current Celery app.
+        is_task = isinstance(task, Task)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        raise ReportTaskUnusable(f"The survey report task {path!r} is not in the Celery app: {exc!r}") from exc
+    if not is_task:
         raise ReportTaskUnusable(f"The survey report task {path!r} is not a Celery task but a {type(task).__name__}")
     return task
 

@@ -15,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from celery.local import Proxy
 from django.conf import settings
 from django.core import checks
 from django.core.management import CommandError, call_command
@@ -123,6 +124,17 @@ class TestW002ReportTask:
         with override_settings(SURVEY_REPORT_BANNER_TASK="openedx.features.survey_report.tasks.no_such_task"):
             with pytest.raises(SystemCheckError, match="survey_report_banner.W002"):
                 call_command("check", "--fail-level", "WARNING")
+
+
+def test_a_shared_task_the_celery_app_cannot_find_is_a_warning(monkeypatch):
+    """shared_task's proxy is looked up in the current Celery app when asked: a failure there is W002 too."""
+    def lookup():
+        raise KeyError("openedx.features.survey_report.tasks.generate_survey_report")
+
+    monkeypatch.setattr("openedx.features.survey_report.tasks.generate_survey_report", Proxy(lookup))
+    issues = our_issues()
+    assert ids(issues) == ["survey_report_banner.W002"]
+    assert "is not in the Celery app: KeyError(" in issues[0].msg
 
 
 class TestW003ReportModel:
