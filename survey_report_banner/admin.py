@@ -141,8 +141,8 @@ def guard_report_admin(site=admin.site):
     """
     try:
         model = reports.report_model()
-    except (LookupError, ValueError):
-        return  # System check W003 says so.
+    except reports.ReportModelUnusable:
+        return  # System check W003 says why.
     registered = site._registry.get(model)  # pylint: disable=protected-access
     if registered is None or isinstance(registered, GuardedResendMixin):
         return

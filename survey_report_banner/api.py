@@ -9,14 +9,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from celery.app.task import Task
+from celery.result import AsyncResult
+from celery.utils import uuid
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from celery.result import AsyncResult
-from celery.utils import uuid
 from kombu.exceptions import OperationalError
 
 from . import conf, gate, reports, wording
@@ -48,9 +49,34 @@ class BrokerUnavailable(Exception):
     """The Celery broker could not take the task within the enqueue timeout."""
 
 
+class ReportTaskUnusable(ImportError):
+    """``SURVEY_REPORT_BANNER_TASK`` names no usable Celery task; the message says why (W002)."""
+
+
 def load_report_task():
-    """Import the configured report task (``SURVEY_REPORT_BANNER_TASK``); raise ImportError if absent."""
-    return import_string(conf.task_path())
+    """
+    The configured report task (``SURVEY_REPORT_BANNER_TASK``), or :class:`ReportTaskUnusable` saying why.
+
+    The one rule for "is the report task usable": a dotted path that imports a Celery task (what
+    ``shared_task`` returns, before or after the Celery app is finalised, is one). Every path asks
+    it (the banner, *Send report*, the guarded endpoint, the command, the system check).
+    """
+    path = conf.task_path()
+    if path is None:
+        raise ReportTaskUnusable(f"SURVEY_REPORT_BANNER_TASK = {conf.task_setting()!r} is not a dotted path")
+    try:
+        task = import_string(path)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # Missing, or a module that fails as it is imported: either way there is no task to run.
+        raise ReportTaskUnusable(f"The survey report task {path!r} cannot be imported: {exc}") from exc
+    try:
+        # What ``shared_task`` returns is a proxy that looks the task up in the current Celery app.
+        is_task = isinstance(task, Task)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        raise ReportTaskUnusable(f"The survey report task {path!r} is not in the Celery app: {exc!r}") from exc
+    if not is_task:
+        raise ReportTaskUnusable(f"The survey report task {path!r} is not a Celery task but a {type(task).__name__}")
+    return task
 
 
 def dismiss(user):
@@ -97,10 +123,9 @@ def request_report(user, trigger=SurveyReportAttempt.BANNER):
     try:
         task = load_report_task()
         reports.report_model()  # whether a report was sent is read from it
-    except (ImportError, LookupError, ValueError):
+    except (ReportTaskUnusable, reports.ReportModelUnusable) as exc:
         # System checks W002/W003 say which; the superuser gets a message, not an error page.
-        log.exception("Survey report task %r or model %r is not installed", conf.task_path(),
-                      conf.report_model_label())
+        log.warning("No survey report can be requested: %s", exc)
         return RequestResult(RequestOutcome.TASK_UNAVAILABLE)
     try:
         verdict = gate.claim(trigger, user, enqueue=lambda claimed_at: enqueue(task, claimed_at=claimed_at).id)

@@ -11,15 +11,13 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, DateTimeField, OuterRef, Subquery
 from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from . import caching, conf, faults, gate, reports
+from . import api, caching, conf, faults, gate, reports
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 from .toggles import banner_disabled
 
@@ -126,16 +124,18 @@ def is_banner_audience(user):
 
 
 @functools.lru_cache(maxsize=8)
-def _installed(task_path, model_label):
+def _installed(task_path, model_label):  # pylint: disable=unused-argument
     """
-    Whether the report task imports and the report model is installed (the system checks warn if not).
+    Whether the report task and the report model can be used (W002 and W003 say why when not).
 
-    Memoised per setting value: neither changes while the process runs.
+    The rules are :func:`api.load_report_task`'s and :func:`reports.report_model`'s, which read
+    the settings themselves. Memoised per validated setting value (None for a value that is not
+    a name, so that any value is a cache key): neither changes while the process runs.
     """
     try:
-        import_string(task_path)
-        apps.get_model(model_label)
-    except (ImportError, LookupError, ValueError):
+        api.load_report_task()
+        reports.report_model()
+    except (api.ReportTaskUnusable, reports.ReportModelUnusable):
         return False
     return True
 

@@ -10,13 +10,12 @@ is False) was retired, see README "Deploying"; ``W006`` and ``W007`` are new. Re
 reused.
 """
 
-from django.apps import apps
 from django.conf import settings
 from django.core import checks
 from django.template import TemplateDoesNotExist, engines
 from django.template.base import UNKNOWN_SOURCE
 
-from . import conf
+from . import conf, reports
 from .settings.common import CONTEXT_PROCESSOR, DJANGO_BACKEND, GUARD_MIDDLEWARE
 from .template_loader import LOADER_PATH, PLATFORM_ALIAS
 
@@ -25,16 +24,16 @@ TAG = "survey_report_banner"
 
 @checks.register(TAG)
 def check_report_task(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """W002: the task that *Send report* enqueues must be importable."""
-    from .api import load_report_task  # pylint: disable=import-outside-toplevel
+    """W002: the task that *Send report* enqueues must be an importable Celery task."""
+    from .api import ReportTaskUnusable, load_report_task  # pylint: disable=import-outside-toplevel
 
     try:
         load_report_task()
-    except ImportError as exc:
+    except ReportTaskUnusable as exc:
         return [checks.Warning(
-            f"The survey report task {conf.task_path()!r} cannot be imported: {exc}.",
-            hint="Set SURVEY_REPORT_BANNER_TASK to the dotted path of edx-platform's "
-                 "openedx.features.survey_report.tasks.generate_survey_report (the default).",
+            f"{exc}. The survey report banner stays off and nothing can be sent.",
+            hint="Set SURVEY_REPORT_BANNER_TASK to the dotted path of a Celery task, or remove it to use "
+                 "edx-platform's openedx.features.survey_report.tasks.generate_survey_report (the default).",
             id="survey_report_banner.W002",
         )]
     return []
@@ -42,20 +41,15 @@ def check_report_task(app_configs=None, **kwargs):  # pylint: disable=unused-arg
 
 @checks.register(TAG, checks.Tags.models)
 def check_report_model(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """W003: the survey report model must be installed, with a ``created_at`` field."""
-    label = conf.report_model_label()
+    """W003: the survey report model must be installed, with the fields the banner reads."""
     try:
-        model = apps.get_model(label)
-    except (LookupError, ValueError):
+        reports.report_model()
+    except reports.ReportModelUnusable as exc:
         return [checks.Warning(
-            f"The survey report model {label!r} is not installed.",
-            hint="Install edx-platform's openedx.features.survey_report app (Palm or later) or set "
-                 "SURVEY_REPORT_BANNER_REPORT_MODEL.",
-            id="survey_report_banner.W003",
-        )]
-    if "created_at" not in {field.name for field in model._meta.get_fields()}:  # pylint: disable=protected-access
-        return [checks.Warning(
-            f"The survey report model {label!r} has no created_at field.",
+            f"{exc}. The survey report banner stays off and nothing can be sent.",
+            hint="Install edx-platform's openedx.features.survey_report app (Palm or later) and remove "
+                 "SURVEY_REPORT_BANNER_REPORT_MODEL, or set it to the app_label.ModelName of a model with "
+                 f"{' and '.join(reports.REQUIRED_FIELDS)} fields.",
             id="survey_report_banner.W003",
         )]
     return []
@@ -148,13 +142,13 @@ _GUARD_MUST_FOLLOW = (
 
 @checks.register(TAG)
 def check_settings(app_configs=None, **kwargs):  # pylint: disable=unused-argument
-    """W007: each setting with a value the banner cannot use as it is (it uses another, named here)."""
+    """W007: each setting with a value the banner cannot use as it is, and what it does instead."""
     return [
         checks.Warning(
-            f"{name} = {value!r} {why}: the survey report banner uses {used!r} instead.",
-            hint=f"Set {name} to a value in its documented range, or remove it to use the default "
+            f"{problem.name} = {problem.value!r} {problem.why}: {problem.outcome}.",
+            hint=f"Set {problem.name} to a value in its documented range, or remove it to use the default "
                  "(see the README's Configuration).",
             id="survey_report_banner.W007",
         )
-        for name, value, used, why in conf.setting_problems()
+        for problem in conf.setting_problems()
     ]

@@ -110,8 +110,7 @@ def overview(now=None):
     except (LookupError, ValueError) as exc:
         model = None
         known["problem"] = (
-            f"The survey report model {conf.report_model_label()!r} is not installed ({exc}): nothing can tell "
-            "whether a report was sent (system check survey_report_banner.W003)."
+            f"{exc}: nothing can tell whether a report was sent (system check survey_report_banner.W003)."
         )
     try:
         known["banner_switched_off"] = toggles.banner_disabled()

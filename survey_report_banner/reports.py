@@ -35,10 +35,37 @@ UPLOADS = "surveyreportupload"
 BODY_FIELDS = ("courses_offered", "learners", "registered_learners", "generated_certificates", "enrollments")
 CREATED_AT_FORMAT = "%m-%d-%Y %H:%M:%S"
 
+# The report model's fields every reader here queries (uploads are optional, see upload_model).
+REQUIRED_FIELDS = ("created_at", "state")
+
+
+class ReportModelUnusable(LookupError):
+    """``SURVEY_REPORT_BANNER_REPORT_MODEL`` names no usable report model; the message says why (W003)."""
+
 
 def report_model():
-    """The survey report model (upstream's ``SurveyReport`` unless configured otherwise)."""
-    return apps.get_model(conf.report_model_label())
+    """
+    The survey report model (upstream's ``SurveyReport`` unless configured otherwise).
+
+    The one rule for "is the report model usable": installed, with the fields queried here. Every
+    path asks it (the banner, the buttons, the command, the signals, the system check), so all
+    agree; otherwise it raises :class:`ReportModelUnusable` (a ``LookupError``) saying why.
+    """
+    label = conf.report_model_label()
+    if label is None:
+        raise ReportModelUnusable(
+            f"SURVEY_REPORT_BANNER_REPORT_MODEL = {conf.report_model_setting()!r} is not an "
+            "app_label.ModelName label"
+        )
+    try:
+        model = apps.get_model(label)
+    except LookupError as exc:
+        raise ReportModelUnusable(f"The survey report model {label!r} is not installed") from exc
+    names = {field.name for field in model._meta.get_fields()}  # pylint: disable=protected-access
+    missing = [name for name in REQUIRED_FIELDS if name not in names]
+    if missing:
+        raise ReportModelUnusable(f"The survey report model {label!r} has no {' or '.join(missing)} field")
+    return model
 
 
 def upload_model():

@@ -12,10 +12,9 @@ own cache entry when the switch is saved.)
 import logging
 
 from celery.signals import task_postrun, task_prerun
-from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 
-from . import conf, faults, sending
+from . import conf, faults, reports, sending
 from .caching import invalidate
 from .models import SurveyReportAttempt, SurveyReportBannerDismissal
 
@@ -38,10 +37,16 @@ def report_task_started(sender=None, task_id=None, **kwargs):  # pylint: disable
     exception being handled when that line is logged (``sending.capture_failure``), so the
     attempt can record what is known: the HTTP status, a refused connection, a timeout...
     """
-    if getattr(sender, "name", None) == conf.task_path() and task_id:
+    if _is_report_task(sender) and task_id:
         catcher = sending.FailureCatcher()
         logging.getLogger().addHandler(catcher)
         _catchers[task_id] = catcher
+
+
+def _is_report_task(sender):
+    """Whether ``sender`` is the configured report task (never, while the setting is not a dotted path)."""
+    path = conf.task_path()
+    return path is not None and getattr(sender, "name", None) == path
 
 
 def report_task_finished(sender=None, task_id=None, **kwargs):  # pylint: disable=unused-argument
@@ -50,7 +55,7 @@ def report_task_finished(sender=None, task_id=None, **kwargs):  # pylint: disabl
 
     Upstream's ``update()`` calls sent no model signal, so the cached decisions are stale now.
     """
-    if getattr(sender, "name", None) != conf.task_path():
+    if not _is_report_task(sender):
         return
     catcher = _catchers.pop(task_id, None)
     if catcher is not None:
@@ -70,17 +75,17 @@ def connect():
 
     The report and upload models are looked up here rather than named as lazy senders: a lazy
     reference to a model that is not installed is a system-check *error* (models.E022), which
-    would stop ``migrate`` and every other command of the platform.
+    would stop ``migrate`` and every other command of the platform. It never raises, whatever the
+    settings say: an unusable report model (W003) leaves only the dismissals connected.
     """
-    report_label = conf.report_model_label()
-    app_label = report_label.split(".")[0]
     models = [SurveyReportBannerDismissal]
-    for label in (report_label, f"{app_label}.SurveyReportUpload"):
-        try:
-            models.append(apps.get_model(label))
-        except (LookupError, ValueError):
-            continue  # the system checks say so; the banner stays off without the report model
-    for model in models:
+    try:
+        models.append(reports.report_model())
+    except reports.ReportModelUnusable:
+        pass  # the banner stays off without the report model
+    else:
+        models.append(reports.upload_model())
+    for model in filter(None, models):
         post_save.connect(changed, sender=model, dispatch_uid=f"srb_{model._meta.label_lower}_saved")  # pylint: disable=protected-access
         post_delete.connect(changed, sender=model, dispatch_uid=f"srb_{model._meta.label_lower}_deleted")  # pylint: disable=protected-access
     task_prerun.connect(report_task_started, dispatch_uid="srb_report_task_started")

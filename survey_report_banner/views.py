@@ -149,6 +149,9 @@ def report_status(request):
         # The script treats this as a missed poll and asks again, within its time bound.
         faults.warn("the report status view", exc)
         return _unavailable(request, as_json=True)
+    except reports.ReportModelUnusable:  # System check W003 says why; as *Send report* answers
+        text = api.outcome_message(api.RequestResult(api.RequestOutcome.TASK_UNAVAILABLE))[1]
+        return JsonResponse({"status": api.RequestOutcome.TASK_UNAVAILABLE.value, "message": text}, status=503)
     answer = {
         "state": current.state.value,
         "message": _status_message(current),

@@ -180,3 +180,28 @@ def refusing_receiver(receiver):
     """The same endpoint, answering 500 to every report."""
     receiver.status = 500
     return receiver
+
+
+# Issue 20: values of the report task and model settings that name no usable task or model, each
+# alone, with the system check that names it and the words it says (also what the command says).
+UNUSABLE_SETTINGS = [
+    ("SURVEY_REPORT_BANNER_TASK", None, "W002", "SURVEY_REPORT_BANNER_TASK = None is not a dotted path"),
+    ("SURVEY_REPORT_BANNER_TASK", 123, "W002", "SURVEY_REPORT_BANNER_TASK = 123 is not a dotted path"),
+    ("SURVEY_REPORT_BANNER_TASK", "", "W002", "SURVEY_REPORT_BANNER_TASK = '' is not a dotted path"),
+    ("SURVEY_REPORT_BANNER_TASK", "json.dumps", "W002",
+     "The survey report task 'json.dumps' is not a Celery task but a function"),
+    ("SURVEY_REPORT_BANNER_TASK", "no_such_module.generate_survey_report", "W002",
+     "The survey report task 'no_such_module.generate_survey_report' cannot be imported: "
+     "No module named 'no_such_module'"),
+    ("SURVEY_REPORT_BANNER_REPORT_MODEL", None, "W003",
+     "SURVEY_REPORT_BANNER_REPORT_MODEL = None is not an app_label.ModelName label"),
+    ("SURVEY_REPORT_BANNER_REPORT_MODEL", 123, "W003",
+     "SURVEY_REPORT_BANNER_REPORT_MODEL = 123 is not an app_label.ModelName label"),
+    ("SURVEY_REPORT_BANNER_REPORT_MODEL", "", "W003",
+     "SURVEY_REPORT_BANNER_REPORT_MODEL = '' is not an app_label.ModelName label"),
+    ("SURVEY_REPORT_BANNER_REPORT_MODEL", "auth.Group", "W003",
+     "The survey report model 'auth.Group' has no created_at or state field"),
+    ("SURVEY_REPORT_BANNER_REPORT_MODEL", "no_such_app.SurveyReport", "W003",
+     "The survey report model 'no_such_app.SurveyReport' is not installed"),
+]
+UNUSABLE_IDS = [f"{name.rsplit('_', 1)[1].lower()}={value!r}" for name, value, _id, _message in UNUSABLE_SETTINGS]

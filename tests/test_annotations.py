@@ -16,7 +16,8 @@ from survey_report_banner import toggles
 
 PACKAGE = Path(survey_report_banner.__file__).resolve().parent
 SETTING_READ = re.compile(
-    r"""(?:_get\(\s*|_number\(\s*|getattr\(\s*settings\s*,\s*)["']([A-Z][A-Z0-9_]+)["']"""  # _get("X"), _number("X")
+    # _get("X"), _number("X"), _flag("X")
+    r"""(?:_get\(\s*|_number\(\s*|_flag\(\s*|getattr\(\s*settings\s*,\s*)["']([A-Z][A-Z0-9_]+)["']"""
     r"""|\bsettings\.([A-Z][A-Z0-9_]+)\b"""  # settings.X
 )
 SETTING_ANNOTATION = re.compile(r"#\s*\.\. setting_name:\s*([A-Z][A-Z0-9_]+)")

@@ -7,6 +7,7 @@ the system checks before. ``TestPlatformCommandsStillRun`` runs them as an opera
 """
 
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from celery.local import Proxy
 from django.conf import settings
 from django.core import checks
 from django.core.management import CommandError, call_command
@@ -23,6 +25,8 @@ from waffle.models import Switch
 
 from survey_report_banner import checks as banner_checks
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR, GUARD_MIDDLEWARE, TEMPLATE_LOADER
+
+from conftest import UNUSABLE_IDS, UNUSABLE_SETTINGS
 
 OUR_PREFIX = "survey_report_banner."
 
@@ -95,6 +99,7 @@ class TestW002ReportTask:
         "openedx.features.survey_report.tasks.no_such_task",  # module exists, attribute does not
         "lms.no_such_module.generate_survey_report",  # module missing (not an LMS)
         "generate_survey_report",  # not a dotted path
+        "json.dumps",  # importable, but not a Celery task
     ])
     def test_fires(self, path):
         with override_settings(SURVEY_REPORT_BANNER_TASK=path):
@@ -121,10 +126,21 @@ class TestW002ReportTask:
                 call_command("check", "--fail-level", "WARNING")
 
 
+def test_a_shared_task_the_celery_app_cannot_find_is_a_warning(monkeypatch):
+    """shared_task's proxy is looked up in the current Celery app when asked: a failure there is W002 too."""
+    def lookup():
+        raise KeyError("openedx.features.survey_report.tasks.generate_survey_report")
+
+    monkeypatch.setattr("openedx.features.survey_report.tasks.generate_survey_report", Proxy(lookup))
+    issues = our_issues()
+    assert ids(issues) == ["survey_report_banner.W002"]
+    assert "is not in the Celery app: KeyError(" in issues[0].msg
+
+
 class TestW003ReportModel:
     """survey_report_banner.W003 (was E002): the survey report model is not installed (or is not one)."""
 
-    @pytest.mark.parametrize("label", ["survey_report.NoSuchModel", "no_such_app.SurveyReport", "SurveyReport"])
+    @pytest.mark.parametrize("label", ["survey_report.NoSuchModel", "no_such_app.SurveyReport"])
     def test_missing_model(self, label):
         with override_settings(SURVEY_REPORT_BANNER_REPORT_MODEL=label):
             issues = our_issues()
@@ -136,7 +152,14 @@ class TestW003ReportModel:
         with override_settings(SURVEY_REPORT_BANNER_REPORT_MODEL="auth.Group"):
             issues = our_issues()
         assert ids(issues) == ["survey_report_banner.W003"]
-        assert "has no created_at field" in issues[0].msg
+        assert "has no created_at or state field" in issues[0].msg
+
+    @pytest.mark.parametrize("label", ["SurveyReport", "survey_report.Survey.Report", "survey_report."])
+    def test_not_a_label(self, label):
+        with override_settings(SURVEY_REPORT_BANNER_REPORT_MODEL=label):
+            issues = our_issues()
+        assert ids(issues) == ["survey_report_banner.W003"]
+        assert f"SURVEY_REPORT_BANNER_REPORT_MODEL = {label!r} is not an app_label.ModelName label" in issues[0].msg
 
     def test_runs_with_the_models_tag(self):
         with override_settings(SURVEY_REPORT_BANNER_REPORT_MODEL="survey_report.NoSuchModel"):
@@ -359,15 +382,17 @@ class TestBannerStaysOff:
 TESTS_DIR = Path(__file__).resolve().parent
 
 
-def manage(tmp_path, broken, *args, settings_module="host.settings_misconfigured"):
-    """Run ``python -m django <args>`` on ``host.settings_misconfigured`` with a fresh SQLite file."""
+def manage(tmp_path, broken, *args, settings_module="host.settings_misconfigured", env=None):
+    """Run ``python -m django <args>`` on ``host.settings_misconfigured`` with a fresh SQLite file (and ``env``)."""
     env = {
         **os.environ,
+        **(env or {}),
         "SRB_DB": "sqlite",  # its own throwaway database, whichever the suite runs on
         "DJANGO_SETTINGS_MODULE": settings_module,
         "SRB_MISCONFIGURE": broken,
         "SRB_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        "PYTHONPATH": str(TESTS_DIR),
+        # This checkout first: the virtualenv may have the package installed from another one.
+        "PYTHONPATH": os.pathsep.join([str(TESTS_DIR.parent), str(TESTS_DIR)]),
     }
     return subprocess.run(
         [sys.executable, "-m", "django", *args], cwd=tmp_path, env=env,
@@ -415,3 +440,72 @@ class TestManagePy:
         migrate = manage(tmp_path, "model", "migrate", "--verbosity", "0")
         assert migrate.returncode == 0, migrate.stderr
         assert "survey_report_banner.W003" in migrate.stderr
+
+
+@pytest.mark.django_db
+class TestUnusableTaskOrModel:
+    """
+    Issue 20: a report task or model setting that names nothing usable (None, a number, "", a
+    plain function, a model without the report's fields) is a warning naming it, never an error:
+    ``check`` and ``migrate`` succeed, and superusers' admin pages work without the banner.
+    """
+
+    @pytest.mark.parametrize("name, value, check_id, message", UNUSABLE_SETTINGS, ids=UNUSABLE_IDS)
+    def test_one_warning_names_it(self, name, value, check_id, message):
+        with override_settings(**{name: value}):
+            issues = our_issues()
+        assert ids(issues) == [f"survey_report_banner.{check_id}"]
+        assert issues[0].msg == f"{message}. The survey report banner stays off and nothing can be sent."
+        assert name in issues[0].hint
+
+    @pytest.mark.parametrize("name, value, check_id, message", UNUSABLE_SETTINGS, ids=UNUSABLE_IDS)
+    def test_check_and_migrate_succeed_and_say_so(self, name, value, check_id, message):
+        for command, options in ((("check",), {}), (("migrate", "--verbosity", "0"), {"skip_checks": False})):
+            err = StringIO()
+            with override_settings(**{name: value}):
+                call_command(*command, **options, stdout=StringIO(), stderr=err)
+            assert f"(survey_report_banner.{check_id}) {message}." in err.getvalue()
+
+    @pytest.mark.parametrize("name, value, check_id, message", UNUSABLE_SETTINGS, ids=UNUSABLE_IDS)
+    def test_admin_index_without_banner(self, name, value, check_id, message, admin_client):
+        with override_settings(**{name: value}):
+            response = admin_client.get("/admin/")
+        assert response.status_code == 200
+        assert 'id="survey-report-banner"' not in response.content.decode()
+
+
+class TestUnusableSettingsInARealProcess:
+    """
+    The same from an operator's shell (``manage.py`` in a process of its own, the settings as a
+    settings module sets them): ``check``, ``migrate`` and the off switch exit 0 with the warning;
+    the scheduler's command exits 1 saying why (that it records no attempt: ``test_command.py``).
+    """
+
+    @pytest.mark.parametrize("overrides, warnings, failure", [
+        (
+            {"SURVEY_REPORT_BANNER_TASK": None, "SURVEY_REPORT_BANNER_REPORT_MODEL": "auth.Group"},
+            ["W002", "W003"],
+            "The survey report model 'auth.Group' has no created_at or state field",
+        ),
+        (
+            {"SURVEY_REPORT_BANNER_TASK": "json.dumps", "SURVEY_REPORT_BANNER_REPORT_MODEL": 123,
+             "SURVEY_REPORT_AUTO_SEND": "yes", "SURVEY_REPORT_BANNER_CACHE_ALIAS": 123},
+            ["W002", "W003", "W007", "W007"],
+            "SURVEY_REPORT_BANNER_REPORT_MODEL = 123 is not an app_label.ModelName label",
+        ),
+    ], ids=["none-and-a-model-without-fields", "a-function-a-number-and-more"])
+    def test_commands(self, tmp_path, overrides, warnings, failure):
+        env = {"SRB_SETTINGS": json.dumps(overrides)}
+        check = manage(tmp_path, "", "check", env=env)
+        assert check.returncode == 0, check.stderr
+        lines = [line for line in check.stderr.splitlines() if "(survey_report_banner." in line]
+        assert [line.split(")")[0].split(".")[-1] for line in lines] == warnings, check.stderr
+        for args in (("migrate", "--verbosity", "0"),
+                     ("waffle_switch", "survey_report_banner.disable_banner", "off", "--create")):
+            result = manage(tmp_path, "", *args, env=env)
+            assert result.returncode == 0, result.stderr
+            assert "survey_report_banner.W002" in result.stderr or "survey_report_banner.W003" in result.stderr
+        scheduler = manage(tmp_path, "", "send_survey_report_if_due", env=env)
+        assert scheduler.returncode == 1, scheduler.stderr
+        assert "Traceback" not in scheduler.stderr
+        assert scheduler.stderr.strip().endswith(f"CommandError: {failure}")

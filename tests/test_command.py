@@ -26,10 +26,11 @@ from openedx.features.survey_report.models import (
     SurveyReport,
 )
 
-from survey_report_banner import banner
+from survey_report_banner import banner, gate
 from survey_report_banner.conf import scheduled_lead
+from survey_report_banner.models import SurveyReportAttempt
 
-from conftest import make_report
+from conftest import UNUSABLE_IDS, UNUSABLE_SETTINGS, make_report
 
 NOW = datetime(2026, 11, 25, 3, 17, tzinfo=dt_timezone.utc)
 ON_ITS_WAY = (
@@ -274,6 +275,34 @@ def no_report_task():
     """A report task that does nothing at all."""
 
 
+
+
+@pytest.mark.django_db
+class TestUnusableTaskOrModel:
+    """
+    Issue 20: a task or model setting that names nothing usable exits 1 with W002's or W003's
+    words, before the gate records an attempt: a setting to fix never uses up the attempts.
+    """
+
+    @pytest.mark.parametrize("args", [(), ("--scheduled",), ("--force",)])
+    @pytest.mark.parametrize("name, value, check_id, message", UNUSABLE_SETTINGS, ids=UNUSABLE_IDS)
+    def test_exits_1_before_any_attempt(self, settings, receiver, name, value, check_id, message, args):
+        setattr(settings, name, value)
+        with pytest.raises(CommandError) as raised:
+            run(*args)
+        assert str(raised.value) == message
+        assert not SurveyReportAttempt.objects.exists()
+        assert receiver.payloads == [] and not SurveyReport.objects.exists()
+
+    def test_once_fixed_the_next_run_sends(self, settings, receiver):
+        """Before issue 20, a plain function as the task used up the hour's attempts ("created no report")."""
+        settings.SURVEY_REPORT_BANNER_TASK = "json.dumps"
+        for _ in range(gate.MAX_ATTEMPTS + 1):
+            with pytest.raises(CommandError, match="is not a Celery task"):
+                run()
+        settings.SURVEY_REPORT_BANNER_TASK = "openedx.features.survey_report.tasks.generate_survey_report"
+        assert "generated and sent." in run()
+        assert len(receiver.wait_for(1, timeout=5)) == 1
 
 
 @pytest.mark.django_db

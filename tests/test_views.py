@@ -16,12 +16,16 @@ from openedx.features.survey_report.models import SURVEY_REPORT_ERROR, SURVEY_RE
 from host.celery import APP
 from survey_report_banner.models import SurveyReportBannerDismissal, SurveyReportRequest
 
-from conftest import client_for, make_report
+from conftest import UNUSABLE_IDS, UNUSABLE_SETTINGS, client_for, make_report
 
 SEND = "/survey-report-banner/send/"
 DISMISS = "/survey-report-banner/dismiss/"
 TASK = "openedx.features.survey_report.tasks.generate_survey_report"
 BANNER = 'id="survey-report-banner"'
+NO_TASK = (
+    "The survey report could not be requested because this site has no survey report task. "
+    "Nothing was sent. Please ask your operator to check the survey report settings."
+)
 TURNED_OFF = "The survey report banner has been turned off on this site: nothing was sent or recorded."
 
 
@@ -341,9 +345,9 @@ class TestDismiss:
     def test_records_and_hides_for_this_user_only(self, admin_client, other_superuser):
         response = admin_client.post(DISMISS, {"next": "/admin/auth/user/"})
         assert response.status_code == 302 and response["Location"] == "/admin/auth/user/"
-        assert message_texts(response) == [
+        assert message_texts(response)[-1] == (
             "The survey report banner is dismissed. You will not be asked again for 6 months."
-        ]
+        )
         dismissal = SurveyReportBannerDismissal.objects.get()
         assert dismissal.user.username == "admin"
         assert BANNER not in admin_client.get("/admin/").content.decode()
@@ -444,3 +448,46 @@ class TestRequestHygiene:
     @pytest.mark.parametrize("url", [SEND, DISMISS])
     def test_switch_on_is_still_403_for_everyone_else(self, switch_on, role, url):
         assert client_for(role).post(url).status_code == 403
+
+
+@pytest.mark.django_db
+class TestUnusableTaskOrModel:
+    """
+    Issue 20: with a task or model setting that names nothing usable (the system checks say
+    which), admin pages have no banner and every button answers in words, never with a 500.
+    """
+
+    @pytest.mark.parametrize("name, value, check_id, message", UNUSABLE_SETTINGS, ids=UNUSABLE_IDS)
+    def test_pages_and_buttons(self, admin_client, settings, broker, name, value, check_id, message):
+        setattr(settings, name, value)
+        for page in ("/admin/", "/admin/survey_report/surveyreport/"):
+            response = admin_client.get(page)
+            assert response.status_code == 200 and BANNER not in response.content.decode()
+
+        response = admin_client.post(SEND)  # a click from a page loaded before the change
+        assert response.status_code == 302 and message_texts(response) == [NO_TASK]
+        response = admin_client.post(SEND, HTTP_ACCEPT="application/json")
+        assert response.status_code == 503
+        assert response.json() == {"status": "task_unavailable", "message": NO_TASK}
+        # Upstream's "Generate Report" button, through the guard: the same answer.
+        response = admin_client.post("/survey_report/generate_report")
+        assert response.status_code == 302 and message_texts(response)[-1] == NO_TASK  # the earlier ones unread
+        assert broker() == [] and not SurveyReportRequest.objects.filter(requested_at__isnull=False).exists()
+
+        response = admin_client.post(DISMISS)
+        assert response.status_code == 302
+        assert message_texts(response)[-1] == (
+            "The survey report banner is dismissed. You will not be asked again for 6 months."
+        )
+        assert SurveyReportBannerDismissal.objects.count() == 1
+
+        response = admin_client.get("/survey-report-banner/status/")
+        assert response.status_code in (200, 503) and response.json()["message"]
+
+    @pytest.mark.parametrize("value", [None, "auth.Group"])
+    def test_status_of_a_report_requested_before(self, admin_client, settings, broker, value):
+        assert admin_client.post(SEND).status_code == 302
+        settings.SURVEY_REPORT_BANNER_REPORT_MODEL = value
+        response = admin_client.get("/survey-report-banner/status/")
+        assert response.status_code == 503
+        assert response.json() == {"status": "task_unavailable", "message": NO_TASK}

@@ -9,10 +9,14 @@ The host with survey-report-banner installed but misconfigured, as its system ch
 ``loader``     the same, without the banner's template loader (W005);
 ``guard``      ``MIDDLEWARE`` rebuilt after plugins: no endpoint guard (W006).
 
+``SRB_SETTINGS``, a JSON object, then sets any settings to any value JSON can say (``null``, a
+number, a string): ``{"SURVEY_REPORT_BANNER_TASK": null}``.
+
 Used by ``tests/test_checks.py`` to run management commands in a subprocess, as an operator would:
 they must warn and still run.
 """
 
+import json
 import os
 
 from host.settings import *  # noqa: F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
@@ -32,3 +36,5 @@ if "loader" in BROKEN:
     _OPTIONS["loaders"] = [loader for loader in _OPTIONS["loaders"] if not loader.startswith(PLUGIN_PREFIX)]
 if "processor" in BROKEN:
     _OPTIONS["context_processors"] = [p for p in _OPTIONS["context_processors"] if not p.startswith(PLUGIN_PREFIX)]
+
+globals().update(json.loads(os.environ.get("SRB_SETTINGS", "{}")))

@@ -56,15 +56,11 @@ class Command(BaseCommand):
             return
         try:
             reports.report_model()
-        except (LookupError, ValueError) as exc:
-            # System check W003; a clear exit 1 for the scheduler rather than a traceback.
-            raise CommandError(
-                f"The survey report model {conf.report_model_label()!r} is not installed: {exc}"
-            ) from exc
-        try:
             task = api.load_report_task()
-        except ImportError as exc:
-            raise CommandError(f"The survey report task {conf.task_path()!r} cannot be imported: {exc}") from exc
+        except (reports.ReportModelUnusable, api.ReportTaskUnusable) as exc:
+            # System checks W003/W002; a clear exit 1 for the scheduler rather than a traceback, and
+            # before the gate records an attempt: a setting to fix must not use up the attempts.
+            raise CommandError(str(exc)) from exc
 
         lead = conf.scheduled_lead() if scheduled else timedelta(0)
         verdict = gate.claim(
