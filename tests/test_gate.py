@@ -15,6 +15,9 @@ from openedx.features.survey_report.models import (
     SURVEY_REPORT_PROCESSING,
 )
 
+from django.utils.timezone import now as timezone_now
+from openedx.features.survey_report.models import SurveyReport
+
 from survey_report_banner import gate
 from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
 
@@ -155,3 +158,127 @@ class TestClaim:
         make_report(NOW - timedelta(days=1))
         assert claim().outcome is gate.Outcome.ALREADY_SENT
         assert not SurveyReportAttempt.objects.exists()
+
+
+def _second_connection():
+    """A connection of its own to the test database, in autocommit: another process's worker."""
+    import MySQLdb  # pylint: disable=import-outside-toplevel
+    from django.db import connection  # pylint: disable=import-outside-toplevel
+
+    params = connection.settings_dict
+    return MySQLdb.connect(
+        host=params["HOST"] or "127.0.0.1", port=int(params["PORT"] or 3306), user=params["USER"],
+        passwd=params["PASSWORD"], db=params["NAME"], charset="utf8mb4", autocommit=True,
+    )
+
+
+def _utc(moment):
+    return moment.astimezone(dt_timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+class TestOneConsistentView:
+    """
+    On MariaDB, whatever a worker commits between two of the gate's statements, the gate never says SEND.
+
+    Django reads MySQL at READ COMMITTED: each statement sees what was committed when it began. A
+    second connection commits a send's next step right after the gate's 1st, 2nd, ... statement,
+    at every point inside the decision; the step is one a real worker takes.
+    """
+
+    @pytest.fixture(autouse=True)
+    def _on_mariadb(self):
+        from django.db import connection  # pylint: disable=import-outside-toplevel
+
+        if connection.vendor != "mysql":
+            pytest.skip("needs SRB_DB=mysql (make test-mysql)")
+
+    def _decide_with(self, step, point):
+        """``gate.decide()``, with ``step`` committed by another connection right after its statement ``point``."""
+        from django.db import connection  # pylint: disable=import-outside-toplevel
+
+        statements = []
+
+        def commit_after(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            statements.append(sql)
+            if len(statements) == point + 1:
+                other = _second_connection()
+                try:
+                    step(other.cursor())
+                finally:
+                    other.close()
+            return result
+
+        with connection.execute_wrapper(commit_after):
+            verdict = gate.decide()
+        return verdict, len(statements)
+
+    def _every_point(self, arrange, step):
+        """Run the decision with ``step`` at each point; the verdicts, having checked every point was reached."""
+        verdicts = []
+        point = 0
+        while True:
+            arrange()
+            verdict, statements = self._decide_with(step, point)
+            if statements <= point:  # The decision ended before this point: every point was covered.
+                break
+            verdicts.append(verdict.outcome)
+            SurveyReportRequest.objects.all().delete()
+            SurveyReportAttempt.objects.all().delete()
+            SurveyReport.objects.all().delete()
+            point += 1
+        assert verdicts  # (a held claim answers at the first statement: one point)
+        return verdicts
+
+    def test_an_upload_committed_mid_decision(self):
+        """The worker's 2xx upload for a report it is posting."""
+        state = {}
+
+        def arrange():
+            state["report"] = make_report(timezone_now(), state=SURVEY_REPORT_GENERATED, uploads=[])
+
+        def upload(cursor):
+            cursor.execute(
+                "INSERT INTO survey_report_surveyreportupload (report_id, status_code, request_details, sent_at) "
+                "VALUES (%s, 200, 'ok', %s)", (state["report"].pk, _utc(timezone_now())),
+            )
+
+        verdicts = self._every_point(arrange, upload)
+        assert gate.Outcome.SEND not in verdicts, verdicts
+
+    def test_a_report_row_committed_mid_decision(self):
+        """The worker creates the row of a claimed send (which ends the claim): it is on its way."""
+        def arrange():
+            gate.claim(SurveyReportAttempt.BANNER, enqueue=lambda claimed_at: "task")
+
+        def create_row(cursor):
+            cursor.execute(
+                "INSERT INTO survey_report_surveyreport (courses_offered, learners, registered_learners, enrollments,"
+                " generated_certificates, extra_data, created_at, state) VALUES (0, 0, 0, 0, 0, '{}', %s, 'processing')",
+                (_utc(timezone_now()),),
+            )
+
+        verdicts = self._every_point(arrange, create_row)
+        assert gate.Outcome.SEND not in verdicts, verdicts
+
+    def test_a_resend_delivered_and_released_mid_decision(self):
+        """The re-send task records its upload and ends its claim in one transaction."""
+        state = {}
+
+        def arrange():
+            state["report"] = make_report(timezone_now() - timedelta(days=2), state=SURVEY_REPORT_ERROR)
+            state["claim"] = gate.claim(SurveyReportAttempt.RESEND, enqueue=lambda claimed_at: "task")
+
+        def deliver_and_release(cursor):
+            cursor.execute("START TRANSACTION")
+            cursor.execute(
+                "INSERT INTO survey_report_surveyreportupload (report_id, status_code, request_details, sent_at) "
+                "VALUES (%s, 200, 'ok', %s)", (state["report"].pk, _utc(timezone_now())),
+            )
+            cursor.execute("UPDATE survey_report_banner_surveyreportrequest SET busy_until = NULL")
+            cursor.execute("COMMIT")
+
+        verdicts = self._every_point(arrange, deliver_and_release)
+        assert gate.Outcome.SEND not in verdicts, verdicts
