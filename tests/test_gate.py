@@ -9,14 +9,13 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 import time_machine
+from django.utils.timezone import now as timezone_now
 from openedx.features.survey_report.models import (
     SURVEY_REPORT_ERROR,
     SURVEY_REPORT_GENERATED,
     SURVEY_REPORT_PROCESSING,
+    SurveyReport,
 )
-
-from django.utils.timezone import now as timezone_now
-from openedx.features.survey_report.models import SurveyReport
 
 from survey_report_banner import gate
 from survey_report_banner.models import SurveyReportAttempt, SurveyReportRequest
@@ -255,8 +254,9 @@ class TestOneConsistentView:
 
         def create_row(cursor):
             cursor.execute(
-                "INSERT INTO survey_report_surveyreport (courses_offered, learners, registered_learners, enrollments,"
-                " generated_certificates, extra_data, created_at, state) VALUES (0, 0, 0, 0, 0, '{}', %s, 'processing')",
+                "INSERT INTO survey_report_surveyreport (courses_offered, learners, registered_learners,"
+                " enrollments, generated_certificates, extra_data, created_at, state)"
+                " VALUES (0, 0, 0, 0, 0, '{}', %s, 'processing')",
                 (_utc(timezone_now()),),
             )
 
