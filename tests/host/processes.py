@@ -252,16 +252,18 @@ def start_web_server(config, log_dir, port=None, name="web", checks=False, timeo
     return process.wait_ready(timeout) if wait else process
 
 
-def start_worker(config, log_dir, name="worker", timeout=60, wait=True):
+def start_worker(config, log_dir, name="worker", timeout=60, wait=True, pool="prefork"):
     """
-    Run a real Celery worker (solo pool, not eager) on ``config.queue``; with ``wait``, return once ready.
+    Run a real Celery worker (not eager) on ``config.queue``; with ``wait``, return once ready.
 
-    Gossip, mingle and heartbeats are off: they only talk to other workers, and cost start-up time.
+    The prefork pool with one child, as the LMS's workers run (Tutor's ``lms-worker``): it is the
+    pool that enforces the tasks' soft and hard time limits (the solo pool ignores both). Gossip,
+    mingle and heartbeats are off: they only talk to other workers, and cost start-up time.
     """
     argv = [
         sys.executable, "-m", "celery", "-A", "host.celery:APP", "worker",
-        "--pool=solo", "--loglevel=INFO", "-Q", config.queue, "-n", f"{unique_name(name + '-')}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        f"--pool={pool}", "--concurrency=1", "--loglevel=INFO", "-Q", config.queue,
+        "-n", f"{unique_name(name + '-')}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
     process = ChildProcess(name, argv, config.env(), Path(log_dir) / f"{name}.log")
     process.ready = lambda: " ready." in process.log_text()

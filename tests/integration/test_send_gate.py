@@ -6,10 +6,15 @@ real web server; reports are run by a real Celery worker and POSTed to the loopb
 whose count is what the Open edX project would see.
 """
 
+import contextlib
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -168,3 +173,161 @@ def test_a_task_queued_longer_than_the_pending_window_never_runs(stack_factory, 
 
 def _not_run_here():
     """The producer's side of the report task: only its name travels; the worker runs the real one."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Time limits on a prefork worker (the LMS's pool; solo ignores them), and the claim outlasting
+# every send (ADR 0006).
+# ---------------------------------------------------------------------------------------------
+
+def test_a_silent_endpoint_is_cut_at_the_soft_limit_on_a_prefork_worker(stack_factory, mariadb_db, redis_service):
+    """*Send report* against an endpoint that never answers: the worker's soft limit ends the POST."""
+    stack = stack_factory(mariadb_db, REDIS_BROKER_URL)
+    stack.config = replace(stack.config, send_timeout=2)
+    stack.web()
+    worker = stack.worker()
+    mariadb_db.create_user("alice")
+    client = AdminSession(stack.url).login("alice")
+    stack.receiver.pause()
+    try:
+        assert client.press("send", json=True).json()["status"] == "enqueued"
+        wait_until(lambda: mariadb_db.objects("report").filter(state="error").exists(), 30,
+                   message="the report moved to error by the soft limit")
+    finally:
+        stack.receiver.resume()
+    assert re.search(r"Soft time limit \(2(\.0)?s\) exceeded", worker.log_text())
+    wait_until(lambda: mariadb_db.objects("attempt").get().cause == "timeout", 10, message="the cause recorded")
+    time.sleep(0.5)
+    assert not mariadb_db.objects("upload").exists()  # the late 200 reached nobody
+
+
+def test_a_send_stuck_past_its_soft_limit_is_killed_at_the_hard_limit(stack_factory, sqlite_db, redis_service,
+                                                                   monkeypatch):
+    """The hard limit (the soft one + 30 s) kills the prefork child: nothing outlives its claim."""
+    from celery import Celery  # pylint: disable=import-outside-toplevel
+
+    from survey_report_banner import api, conf, gate  # pylint: disable=import-outside-toplevel
+
+    stack = stack_factory(sqlite_db, REDIS_BROKER_URL)
+    worker = stack.worker()
+    producer = Celery("stuck", broker=REDIS_BROKER_URL, set_as_current=False)
+    producer.conf.task_default_queue = stack.config.queue
+    task = producer.task(name="host.stuck_send")(_not_run_here)
+    monkeypatch.setattr(conf, "send_timeout", lambda: 1.0)
+    started = time.monotonic()
+    api.enqueue(task)
+    wait_until(lambda: "Hard time limit" in worker.log_text(), 60, message="the hard time limit")
+    elapsed = time.monotonic() - started
+    assert 1 + gate.HARD_LIMIT_GRACE - 1 <= elapsed < 1 + gate.HARD_LIMIT_GRACE + 15, elapsed
+    assert re.search(r"Soft time limit \(1(\.0)?s\) exceeded", worker.log_text())
+    # The claim of such a send (queued) holds past its expiry and hard limit, with the slack.
+    assert gate.claim_hold(queued=True).total_seconds() >= conf.pending_window().total_seconds() + 1 + 30
+
+
+def test_the_resend_answers_at_once_and_its_claim_outlasts_its_post(stack_factory, mariadb_db, redis_service):
+    """
+    The report list's re-send against a silent endpoint (the adversarial run: a hung re-send got
+    its late 200 after a Send click had been let through). Now the admin request answers at once,
+    Send is refused while the re-send's POST can still be in flight, the soft limit ends that POST,
+    and the report that goes out next is the only one delivered.
+    """
+    stack = stack_factory(mariadb_db, REDIS_BROKER_URL)
+    stack.config = replace(stack.config, send_timeout=3)
+    stack.web()
+    stack.worker()
+    mariadb_db.create_user("alice")
+    client = AdminSession(stack.url).login("alice")
+    failed = mariadb_db.objects("report").create(state="error")
+    stack.receiver.pause()
+    try:
+        client.admin_page("/admin/survey_report/surveyreport/")
+        started = time.monotonic()
+        response = client.post(
+            client.url("/admin/survey_report/surveyreport/"),
+            data={"action": "send_report", "_selected_action": [failed.pk],
+                  "csrfmiddlewaretoken": client.cookies["csrftoken"]}, timeout=30,
+        )
+        assert time.monotonic() - started < 3, "the admin request waited for the POST"
+        assert f"Survey report {failed.pk} is being sent again." in response.text
+        stack.receiver.wait_for(1, timeout=30)  # The worker's POST hangs now.
+        send = client.press("send", json=True)
+        assert send.json()["status"] == "already_pending", send.text
+        wait_until(lambda: mariadb_db.objects("attempt").get().cause == "timeout", 30,
+                   message="the re-send cut at its soft limit")
+    finally:
+        stack.receiver.resume()
+    time.sleep(1)
+    assert not mariadb_db.objects("upload").exists()
+    assert client.press("send", json=True).json()["status"] == "enqueued"
+    wait_until(lambda: mariadb_db.objects("upload").filter(status_code=200).exists(), 30, message="the report sent")
+    stack.wait_until_workers_idle()
+    assert mariadb_db.objects("upload").filter(status_code__gte=200, status_code__lt=300).count() == 1
+
+
+@contextlib.contextmanager
+def cpu_load(processes=2, seconds=120):
+    """Busy loops on every core for the duration (each stops by itself after ``seconds``)."""
+    loops = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c",
+             f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"]
+        )
+        for _ in range(processes)
+    ]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_every_path_at_once_under_load_sends_one_report(stack_factory, mariadb_db, redis_service, round_):
+    """
+    On MariaDB, under CPU load, as real processes: five scheduler runs, three superusers clicking
+    *Send report* four times each, the report list's re-send and its guarded "Generate Report"
+    button, all at once, against a prefork worker. The endpoint receives exactly one report.
+    """
+    stack = stack_factory(mariadb_db, REDIS_BROKER_URL)
+    stack.web(count=2)
+    stack.worker()
+    names = ("alice", "bob", "carol")
+    for name in names:
+        mariadb_db.create_user(name)
+    servers = stack.web_servers * 2
+    sessions = [AdminSession(server.url).login(name) for name, server in zip(names, servers, strict=False)]
+    failed = mariadb_db.objects("report").create(state="error")
+    resender = sessions[0]
+    resender.admin_page("/admin/survey_report/surveyreport/")
+    start = threading.Barrier(len(names) + 2)
+
+    def clicks(session):
+        start.wait()
+        return [session.press("send", json=True).status_code for _ in range(4)]
+
+    def resend():
+        start.wait()
+        return resender.post(resender.url("/admin/survey_report/surveyreport/"), timeout=30, data={
+            "action": "send_report", "_selected_action": [failed.pk],
+            "csrfmiddlewaretoken": resender.cookies["csrftoken"]}).status_code
+
+    def generate():
+        start.wait()
+        return sessions[1].post(sessions[1].url("/survey_report/generate_report"), timeout=30, data={
+            "csrfmiddlewaretoken": sessions[1].cookies["csrftoken"]}).status_code
+
+    with cpu_load():
+        runs = [scheduler_run(stack) for _ in range(5)]
+        with ThreadPoolExecutor(len(names) + 2) as pool:
+            answers = [pool.submit(clicks, s) for s in sessions] + [pool.submit(resend), pool.submit(generate)]
+            codes = [future.result(timeout=120) for future in answers]
+        results = [outcome(run, timeout=120) for run in runs]
+        wait_until(lambda: mariadb_db.objects("upload").exists() or mariadb_db.objects("report").filter(
+            state="error").count() > 1, 60, message="a report delivered")
+        stack.wait_until_workers_idle(timeout=60)
+    assert all(code in (200, 302, 429) for group in codes for code in (group if isinstance(group, list) else [group]))
+    assert [code for code, _ in results] == [0] * 5, results
+    time.sleep(1)
+    assert len(stack.receiver.payloads) == 1, stack.receiver.payloads
+    assert mariadb_db.objects("upload").filter(status_code__gte=200, status_code__lt=300).count() == 1
