@@ -134,11 +134,11 @@ def cause_of(exc):
 
     Walks the chain (upstream wraps the error in a bare ``Exception``) for the first error it can
     name: a timeout, an HTTP status, a redirect, a refused or unreachable endpoint, a 2xx answer
-    that upstream could not record (a ``DatabaseError`` on the upload); else the innermost error.
+    that upstream could not record (a ``DataError`` on the upload); else the innermost error.
     """
     # Imported here: celery and django.db are heavy for a module the command imports early.
     from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded  # pylint: disable=import-outside-toplevel
-    from django.db import DatabaseError  # pylint: disable=import-outside-toplevel
+    from django.db import DataError  # pylint: disable=import-outside-toplevel
 
     chain = _chain(exc)
     for error in chain:
@@ -150,8 +150,9 @@ def cause_of(exc):
             return f"{CAUSE_HTTP}:{error.response.status_code}"
         if isinstance(error, requests.ConnectionError):
             return CAUSE_REFUSED if _refused(error) else CAUSE_UNREACHABLE
-        if isinstance(error, DatabaseError):
-            # Raised after raise_for_status() passed: the only write left is the upload's record.
+        if isinstance(error, DataError):
+            # A value too long for its column: after raise_for_status() passed, the only write left
+            # is the upload's record of the answer (request_details, 255 characters).
             return CAUSE_UNRECORDED
     if not chain:
         return ""

@@ -24,6 +24,7 @@ from openedx.features.survey_report.models import (
     SURVEY_REPORT_GENERATED,
     SURVEY_REPORT_PROCESSING,
     SurveyReport,
+    SurveyReportUpload,
 )
 
 from survey_report_banner import banner, gate
@@ -436,3 +437,38 @@ class TestAYearOfDailyRuns:
         # ...and the fresh check right before that run.
         assert len(banner_shown) == 25
         assert sent[0] == banner_shown[-1]
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)  # the command runs in autocommit, where a DataError spoils nothing else
+class TestWhereUpstreamRecordsTheWrongThing:
+    """On strict MariaDB, as Tutor runs it: the answers upstream's own send records wrongly."""
+
+    @pytest.fixture(autouse=True)
+    def _on_mariadb(self):
+        from django.db import connection  # pylint: disable=import-outside-toplevel
+
+        if connection.vendor != "mysql":
+            pytest.skip("needs SRB_DB=mysql (make test-mysql)")
+
+    def test_a_long_2xx_answer_is_said_and_one_resend_makes_it_count(self, receiver, admin_client, worker):
+        """Upstream's 255-character request_details: DataError after the endpoint stored the report."""
+        receiver.answer = ('{"stored": true, "note": "' + "x" * 400 + '"}').encode()
+        with pytest.raises(CommandError) as failed:
+            run("--scheduled")
+        assert str(failed.value).endswith(
+            "(the endpoint accepted the report, but openedx-platform could not record its answer "
+            "(SurveyReportUpload.request_details holds 255 characters)). Nothing reached the Open edX project; "
+            "see the LMS logs and /admin/survey_report/surveyreport/."
+        )
+        report = SurveyReport.objects.get()
+        assert report.state == SURVEY_REPORT_ERROR and len(receiver.payloads) == 1
+        assert SurveyReportAttempt.objects.get().cause == "unrecorded"
+        # The report list's re-send records the answer cut to its column: delivered, not due any more.
+        with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+            admin_client.post("/admin/survey_report/surveyreport/",
+                              {"action": "send_report", "_selected_action": [report.pk]})
+            assert worker() == ["survey_report_banner.tasks.resend_survey_report"]
+        assert SurveyReportUpload.objects.get().request_details == receiver.answer.decode()[:255]
+        assert run("--scheduled").startswith("Not due: a survey report was sent on")
+        assert len(receiver.payloads) == 2
