@@ -13,9 +13,8 @@ import requests
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DataError, OperationalError
 
-from survey_report_banner import sending
-
 from host.processes import REPO_DIR, TESTS_DIR
+from survey_report_banner import sending
 
 
 def _http_error(status):
