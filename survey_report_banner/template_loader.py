@@ -24,7 +24,7 @@ PLATFORM_ALIAS = "survey_report_banner/platform/admin/base_site.html"
 LOADER_PATH = "survey_report_banner.template_loader.Loader"
 
 WRAPPER_SOURCE = (
-    '{% extends "' + PLATFORM_ALIAS + '" %}'
+    '{% extends "' + PLATFORM_ALIAS + '" %}{% load survey_report_banner %}'
     "{% block extrastyle %}{{ block.super }}"
     "{% if survey_report_banner.css_url %}"
     '<link rel="stylesheet" href="{{ survey_report_banner.css_url }}">'
@@ -34,7 +34,8 @@ WRAPPER_SOURCE = (
     '<script src="{{ survey_report_banner.js_url }}" defer></script>'
     "{% endif %}{% endblock %}"
     "{% block messages %}{{ block.super }}"
-    '{% if survey_report_banner %}{% include "survey_report_banner/banner.html" %}{% endif %}'
+    # Not {% include %}: the tag renders the banner once per state and language (rendering.py).
+    "{% if survey_report_banner %}{% srb_banner %}{% endif %}"
     "{% endblock %}"
 )
 OWN_TEMPLATES_PREFIX = "survey_report_banner/"

@@ -36,7 +36,7 @@ from openedx.features.survey_report.models import (
 from openedx.features.survey_report.tasks import generate_survey_report
 from waffle.models import Switch
 
-from survey_report_banner import banner, caching, conf, preview
+from survey_report_banner import banner, caching, conf, preview, rendering
 from survey_report_banner.context_processors import survey_report_banner as banner_processor
 from survey_report_banner.models import SurveyReportAttempt, SurveyReportBannerDismissal
 from survey_report_banner.settings.common import CONTEXT_PROCESSOR
@@ -198,8 +198,11 @@ class TestQueriesAdded:
         cache = caching.cache()
         with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many, \
                 mock.patch.object(cache, "set", wraps=cache.set) as set_, \
-                mock.patch.object(cache, "incr", wraps=cache.incr) as incr:
+                mock.patch.object(cache, "incr", wraps=cache.incr) as incr, \
+                mock.patch.object(rendering, "_SLOTS", wraps=rendering._SLOTS) as slots:
             assert shows_cached(client)
+        # The banner's HTML is kept in this process (rendering.py): not rendered, not read from the cache.
+        assert slots.split.call_count == 0
         # Generation + this user's decision in one round trip; the preview, its lock and the last
         # report sent in another (issue 16), made only when the banner shows.
         assert get_many.call_count == 2

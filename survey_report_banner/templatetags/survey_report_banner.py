@@ -1,15 +1,24 @@
 """
-``{% load survey_report_banner %}``: the banner's times, in the site's zone and naming it.
+``{% load survey_report_banner %}``: the banner itself, and its times in the site's zone.
 
-``|srb_when`` is :func:`survey_report_banner.wording.when`, so a time on the page reads exactly as
-the same time in a message or a JSON answer.
+``{% srb_banner %}`` renders ``survey_report_banner/banner.html`` as ``{% include %}``
+would, through :mod:`survey_report_banner.rendering` (once per state and language, the request's
+CSRF token and ``next`` filled in). ``|srb_when`` is :func:`survey_report_banner.wording.when`, so
+a time on the page reads exactly as the same time in a message or a JSON answer.
 """
 
 from django import template
+from django.utils.safestring import mark_safe
 
-from .. import wording
+from .. import rendering, wording
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True, name="srb_banner")
+def banner(context):
+    """The banner's HTML for this page (empty when the context has no banner)."""
+    return mark_safe(rendering.render(context))  # nosec: the template's own output, escaped by it
 
 
 @register.filter
