@@ -69,10 +69,12 @@ SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT = 3.0
 
 # .. setting_name: SURVEY_REPORT_BANNER_SEND_TIMEOUT
 # .. setting_default: 300
-# .. setting_description: Seconds one attempt to generate and send a report may take: the
-#   deadline of ``send_survey_report_if_due`` (it then exits non-zero and says so) and the soft
-#   time limit of the task *Send report* enqueues (the hard limit is 30 s more). edx-platform POSTs
-#   with no timeout, so without it a silent endpoint would hang the job for good. 1 to 600.
+# .. setting_description: Seconds one attempt to generate and send a report may take, on every
+#   path: the soft time limit of the tasks *Send report*, "Generate Report" and the report list's
+#   re-send enqueue, and of ``send_survey_report_if_due``'s send (it then exits non-zero and says
+#   so); the hard limit, when the process running a send still stuck is killed, is 30 s more.
+#   The send gate's claim outlasts both (ADR 0006). edx-platform POSTs with no timeout, so without
+#   it a silent endpoint would hang the job for good. 1 to 600.
 SURVEY_REPORT_BANNER_SEND_TIMEOUT_DEFAULT = 300.0
 
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_TIMEOUT
