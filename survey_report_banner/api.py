@@ -160,23 +160,35 @@ def too_soon_message(retry_at):
     ) % {"time": f"{formats.time_format(local, 'TIME_FORMAT')} {local.tzname()}"}
 
 
-def enqueue(task):
+def report_limits():
+    """
+    The report task's Celery limits: ``expires`` (seconds it may wait in the queue) and its time limits.
+
+    A task queued longer than the pending window never runs (the gate let the next click queue
+    another by then); one that runs is stopped at the send deadline (upstream POSTs with no
+    timeout): the soft limit raises inside the task, so upstream moves its row to ``error``.
+    """
+    return {
+        "expires": conf.pending_window().total_seconds(),
+        "soft_time_limit": conf.send_timeout(),
+        "time_limit": conf.send_timeout() + HARD_LIMIT_GRACE,
+    }
+
+
+def enqueue(task, limits=None):
     """
     Send ``task`` to the broker, giving up after ``SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT`` seconds.
+
+    ``limits`` are the task's own ``expires``, ``soft_time_limit`` and ``time_limit`` (the
+    preview's are shorter, see :func:`survey_report_banner.preview.task_limits`); by default the
+    report task's (:func:`report_limits`).
 
     Celery's defaults retry a lost broker for minutes, which would hang the superuser's request
     (and a web worker) long past any proxy timeout. This opens a dedicated producer connection
     with short connect/read timeouts and at most one quick retry (for a stale pooled socket).
     """
     app = task.app
-    # A task queued longer than the pending window never runs (the gate let the next click queue
-    # another by then); one that runs is stopped at the send deadline (upstream POSTs with no
-    # timeout): the soft limit raises inside the task, so upstream moves its row to ``error``.
-    limits = {
-        "expires": conf.pending_window().total_seconds(),
-        "soft_time_limit": conf.send_timeout(),
-        "time_limit": conf.send_timeout() + HARD_LIMIT_GRACE,
-    }
+    limits = report_limits() if limits is None else dict(limits)
     if app.conf.task_always_eager:
         # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline.
         return task.apply_async(**limits)
