@@ -22,18 +22,48 @@
   var STEPS = ["queued", "generating", "sent"];
   var NARROW = "(max-width: 767px)";  // As banner.css and Django admin's responsive.css.
 
-  function showMessage(banner, level, text) {
+  // Django admin's messages are a plain list, and a list item must stay one (a role on it breaks
+  // the list: axe "list", WCAG 1.3.1). The live region is a wrapper around the list instead,
+  // made when the page is enhanced: a region must exist before its content changes to be heard.
+  // Built detached, then inserted once, so the messages already shown are not read out again.
+  function messageRegion(banner) {
+    var region = document.querySelector("[data-survey-report-messages]");
+    if (region) { return region; }
+    region = document.createElement("div");
+    region.setAttribute("data-survey-report-messages", "");
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "false");  // Only the new message, not the whole list.
     var list = document.querySelector("ul.messagelist");
+    var parent = list ? list.parentNode : banner.parentNode;
+    var next = list ? list.nextSibling : banner;
+    if (list) { region.appendChild(list); }
+    parent.insertBefore(region, next);
+    return region;
+  }
+
+  // A message item with ``url`` (when the text names it) as a link, as the page without a script has.
+  function showMessage(region, level, text, url) {
+    var list = region.querySelector("ul.messagelist");
     if (!list) {
       list = document.createElement("ul");
       list.className = "messagelist";
-      banner.parentNode.insertBefore(list, banner);
+      region.appendChild(list);
     }
     var item = document.createElement("li");
     item.className = level;
-    item.setAttribute("role", "status");
-    item.setAttribute("tabindex", "-1");
-    item.textContent = text;
+    item.setAttribute("tabindex", "-1");  // Takes the focus of the button that goes with the banner.
+    var at = url ? text.indexOf(url) : -1;
+    if (at < 0) {
+      item.textContent = text;
+    } else {
+      var link = document.createElement("a");
+      link.href = url;
+      link.textContent = url;
+      item.appendChild(document.createTextNode(text.slice(0, at)));
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(text.slice(at + url.length)));
+    }
     list.appendChild(item);
     return item;
   }
@@ -114,6 +144,7 @@
 
   function enhanceDismiss(banner, dismissForm, live) {
     var button = dismissForm.querySelector("button");
+    var region = messageRegion(banner);
     dismissForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (isUnavailable(button)) { return; }
@@ -123,7 +154,7 @@
         return response.json().then(function (data) {
           setBusy(button, false);
           if (response.ok || data.status === "turned_off") {
-            var message = showMessage(banner, response.ok ? "info" : "warning", data.message);
+            var message = showMessage(region, response.ok ? "info" : "warning", data.message, data.reports_url);
             banner.parentNode.removeChild(banner);
             message.focus();
           } else {
