@@ -1,11 +1,14 @@
 /*
  * Progressive enhancement for the survey report banner; without it every button is a plain form
  * that posts, redirects back and shows a Django admin message.
- * - Dismiss: posts in the background and removes the banner without reloading the page.
+ * - Dismiss: posts in the background, removes the banner without reloading the page, and says so
+ *   in the admin's message list (a plain list; the live region wraps it).
  * - Send report: posts in the background, then follows the report (queued → generating → sent, or
  *   failed) by polling the banner's status endpoint for a bounded time, saying each change in a
  *   live region. On failure the same button offers to try again.
- * - Preview: asks a worker to count this site's totals, then fills them into "What is sent".
+ * - Preview: asks a worker to count this site's totals, then fills them into "What is sent"; a
+ *   count that failed or was lost (its worker never took it, or stopped) is said, and Preview
+ *   offered again.
  * - On a narrow screen the admin index gets the compact form: "Read more" starts closed.
  *
  * Busy buttons are marked aria-disabled rather than disabled: a disabled button drops keyboard
