@@ -109,6 +109,7 @@ def dismiss_banner(request):
     """Record the dismissal for this user, then go back to the page they were on."""
     api.dismiss(request.user)
     months = conf.threshold_months()
+    reports_url = api.reports_url()
     if _report_just_sent():
         # The page was loaded before another superuser's report went out: that is the news.
         text = ngettext(
@@ -126,7 +127,6 @@ def dismiss_banner(request):
             "months. Other superusers still see it.",
             months,
         ) % {"months": months}
-        reports_url = api.reports_url()
         if reports_url:
             where = _("You can still send a report at any time from the survey report list: %(url)s.")
             text = f"{text} {where % {'url': reports_url}}"
@@ -134,7 +134,7 @@ def dismiss_banner(request):
             html = format_html("{} {}", html, mark_safe(conditional_escape(where) % {"url": link}))  # noqa: S308
     if _wants_json(request):
         # The script shows the text and links the list's URL in it.
-        return JsonResponse({"status": "dismissed", "message": text, "reports_url": api.reports_url()})
+        return JsonResponse({"status": "dismissed", "message": text, "reports_url": reports_url})
     messages.info(request, html)
     return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
