@@ -785,6 +785,8 @@ CONTRASTS = """() => {
 @pytest.mark.parametrize("theme", ["light", "dark", "data-theme dark"])
 def test_send_report_looks_primary_in_both_themes(open_page, redis_stack, axe_source, theme):
     """The primary action stands out more than Dismiss, against the banner, in light and dark alike."""
+    from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
+
     redis_stack.database.create_user("erin")
     page = log_in(open_page(color_scheme="light" if theme == "light" else "dark"), "erin")
     if theme == "data-theme dark":
@@ -793,6 +795,9 @@ def test_send_report_looks_primary_in_both_themes(open_page, redis_stack, axe_so
         page.emulate_media(color_scheme="light")
         page.reload()
         assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    # The region's accessible name is short, from its heading, not the slogan.
+    expect(page.get_by_role("region", name="Survey report", exact=True)).to_have_attribute("id", "survey-report-banner")
+    expect(page.get_by_role("heading", name="Survey report", level=2, exact=True)).to_have_count(1)
     contrasts = page.evaluate(CONTRASTS)
     assert contrasts["send"] > contrasts["dismiss"] + 1, contrasts
     assert contrasts["sendText"] >= 4.5, contrasts
