@@ -9,14 +9,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from celery.result import AsyncResult
+from celery.utils import uuid
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from celery.result import AsyncResult
-from celery.utils import uuid
 from kombu.exceptions import OperationalError
 
 from . import conf, gate, reports, wording

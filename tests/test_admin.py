@@ -2,8 +2,7 @@
 Tests of survey_report_banner.admin: read-only dismissals and attempts, and the guarded re-send action.
 """
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 import time_machine

@@ -806,11 +806,11 @@ def test_attempts_exhausted_say_when_and_send_waits_until_then(open_page, redis_
 
 def test_a_report_that_names_the_site_says_so_next_to_the_buttons(open_page, redis_stack, axe_source, monkeypatch):
     """ANONYMOUS_SURVEY_REPORT False (openedx-platform's default): the value sent, without opening anything."""
+    import dataclasses  # pylint: disable=import-outside-toplevel
+
     from playwright.sync_api import expect  # pylint: disable=import-outside-toplevel
 
     from host.processes import start_web_server, unique_name  # pylint: disable=import-outside-toplevel
-
-    import dataclasses  # pylint: disable=import-outside-toplevel
 
     monkeypatch.setenv("SRB_LMS_BASE", "lms.example.com")
     named = dataclasses.replace(redis_stack.config, anonymous=False)
