@@ -210,6 +210,17 @@ def auto_send_enabled():
     return bool(_get("SURVEY_REPORT_AUTO_SEND", SURVEY_REPORT_AUTO_SEND_DEFAULT))
 
 
+# .. setting_name: SURVEY_REPORT_ENDPOINT
+# .. setting_default: openedx-platform's (the Open edX project's survey report endpoint)
+# .. setting_description: openedx-platform's own setting: where reports are POSTed. Read here only
+#   by the report list's re-send (``tasks.resend_survey_report``), which posts where upstream does.
+
+
+def report_endpoint():
+    """Where reports are POSTed (openedx-platform's ``SURVEY_REPORT_ENDPOINT``), or "" when unset."""
+    return str(_get("SURVEY_REPORT_ENDPOINT", "") or "")
+
+
 def scheduler():
     """What runs the scheduled sends, as the operator (or the Tutor plugin) named it, or None."""
     return str(_get("SURVEY_REPORT_SCHEDULER", None) or "").strip() or None

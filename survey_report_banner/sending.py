@@ -201,8 +201,6 @@ def resend(report_id, claimed_at, task_id):
     The failure's cause is recorded on the attempt; the claim is released after the outcome.
     """
     # Imported here: the gate imports models, which this module must not need at import time.
-    from django.conf import settings  # pylint: disable=import-outside-toplevel
-
     from . import conf, gate, reports  # pylint: disable=import-outside-toplevel
     from .models import SurveyReportAttempt  # pylint: disable=import-outside-toplevel
 
@@ -212,7 +210,7 @@ def resend(report_id, claimed_at, task_id):
         upstream = importlib.import_module(UPSTREAM_API)
         body = reports.body_of(report, upstream.get_id())
         response = requests.post(
-            settings.SURVEY_REPORT_ENDPOINT, json=body, allow_redirects=False, timeout=conf.send_timeout()
+            conf.report_endpoint(), json=body, allow_redirects=False, timeout=conf.send_timeout()
         )
         if response.is_redirect or 300 <= response.status_code < 400:
             raise Redirected(response.status_code, response.headers.get("Location"))
