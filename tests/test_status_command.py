@@ -143,11 +143,11 @@ class TestStates:
         lines = status()
         assert lines[3] == (
             "On its way:             yes: Send report (banner) claimed it on 2026-11-25 03:12 UTC; no report row "
-            "yet (held until 2026-11-25 04:12 UTC)."
+            "yet (held until 2026-11-25 04:18 UTC)."
         )
         assert lines[5] == "Attempts left:          2 of 3 (1 made within the last hour)."
         assert status("--json")["on_its_way"] == {
-            "since": "2026-11-25T03:12:00+00:00", "until": "2026-11-25T04:12:00+00:00", "trigger": "banner",
+            "since": "2026-11-25T03:12:00+00:00", "until": "2026-11-25T04:18:30+00:00", "trigger": "banner",
             "report_id": None, "report_state": None,
         }
 
