@@ -502,8 +502,9 @@ class TestUnusableTaskOrModel:
 
         response = admin_client.post(DISMISS)
         assert response.status_code == 302
-        assert message_texts(response)[-1] == (
-            "The survey report banner is dismissed. You will not be asked again for 6 months."
+        assert message_texts(response)[-1].startswith(
+            "The survey report banner is dismissed for you only: you will not be asked again for 6 months. "
+            "Other superusers still see it."
         )
         assert SurveyReportBannerDismissal.objects.count() == 1
 
