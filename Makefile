@@ -102,7 +102,7 @@ test-mysql: requirements ## the whole unit suite again on MariaDB (127.0.0.1:330
 test-integration: requirements $(AXE_JS) ## real Redis + Celery worker, broker outages, concurrency, browser
 	./scripts/ensure-services.sh redis mysql rabbitmq
 	# The browser tests' captures go to .screenshots/ here; `make screenshots` refreshes docs/images.
-	SRB_SCREENSHOT_DIR=.screenshots $(PYTEST) -m "worker or browser" -p no:randomly
+	SRB_SCREENSHOT_DIR=.screenshots $(PYTEST) -m "worker or browser" -p no:randomly --durations=10
 
 screenshots: requirements $(AXE_JS) ## run the browser tests and save their captures as the README's docs/images
 	./scripts/ensure-services.sh redis mysql rabbitmq

@@ -181,21 +181,26 @@ def too_soon_message(retry_at):
     ) % {"time": wording.when(retry_at, with_date=False)}
 
 
-def enqueue(task, args=(), claimed_at=None):
+def enqueue(task, args=(), claimed_at=None, limits=None):
     """
     Send ``task`` to the broker, giving up after ``SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT`` seconds.
 
-    It carries a send's ``expires`` and time limits (``gate.send_limits``) from ``claimed_at``,
-    the time of the send gate's claim (now, for a task enqueued without one).
+    ``limits`` are the task's own ``expires``, ``soft_time_limit`` and ``time_limit`` (the
+    preview's are shorter, see :func:`survey_report_banner.preview.task_limits`). Without them it
+    carries a send's ``expires`` and time limits (``gate.send_limits``) from ``claimed_at``, the
+    time of the send gate's claim (now, for a task enqueued without one).
 
     Celery's defaults retry a lost broker for minutes, which would hang the superuser's request
     (and a web worker) long past any proxy timeout. This opens a dedicated producer connection
     with short connect/read timeouts and at most one quick retry (for a stale pooled socket).
     """
     app = task.app
-    # A task queued past its claim's bound never runs; one that runs is stopped at the send
-    # deadline (upstream POSTs with no timeout): see gate.send_limits.
-    limits = gate.send_limits(claimed_at or timezone.now())
+    if limits is None:
+        # A task queued past its claim's bound never runs; one that runs is stopped at the send
+        # deadline (upstream POSTs with no timeout): see gate.send_limits.
+        limits = gate.send_limits(claimed_at or timezone.now())
+    else:
+        limits = dict(limits)
     if app.conf.task_always_eager:
         # Development settings (devstack, CELERY_ALWAYS_EAGER) run the task inline: once the
         # transaction that asked for it (the gate's claim) is committed, as a worker would.

@@ -69,10 +69,13 @@ SURVEY_REPORT_BANNER_ENQUEUE_TIMEOUT_DEFAULT = 3.0
 
 # .. setting_name: SURVEY_REPORT_BANNER_SEND_TIMEOUT
 # .. setting_default: 300
-# .. setting_description: Seconds one attempt to generate and send a report may take: the
-#   deadline of ``send_survey_report_if_due`` (it then exits non-zero and says so) and the soft
-#   time limit of the task *Send report* enqueues (the hard limit is 30 s more). edx-platform POSTs
-#   with no timeout, so without it a silent endpoint would hang the job for good. 1 to 600.
+# .. setting_description: Seconds one attempt to generate and send a report may take, on every
+#   path: the soft time limit of the tasks *Send report*, "Generate Report" and the report list's
+#   re-send enqueue, and of ``send_survey_report_if_due``'s send (it then exits non-zero and says
+#   so); the hard limit, when the process running a send still stuck is killed, is 30 s more.
+#   The send gate's claim outlasts both (ADR 0006). edx-platform POSTs with no timeout, so without
+#   it a silent endpoint would hang the job for good. A *Preview* count may run as long (its hard
+#   limit is 10 s more). 1 to 600.
 SURVEY_REPORT_BANNER_SEND_TIMEOUT_DEFAULT = 300.0
 
 # .. setting_name: SURVEY_REPORT_BANNER_CACHE_TIMEOUT
@@ -137,6 +140,15 @@ SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX = 14 * 24
 #   when they were counted. 1 to 1440 (a day).
 SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT = 60
 
+# .. setting_name: SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT
+# .. setting_default: 600
+# .. setting_description: Seconds a *Preview* count may wait in the Celery queue for a worker
+#   (the task's ``expires``); once started it may run for ``SURVEY_REPORT_BANNER_SEND_TIMEOUT``
+#   seconds, as the report task that counts the same totals (hard limit 10 s more). Past both, the
+#   banner says the count was lost and *Preview* counts again. Raise it where workers are busy with
+#   a long queue. 1 to 3600.
+SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT_DEFAULT = 600.0
+
 
 def _get(name, default):
     return getattr(settings, name, default)
@@ -164,6 +176,8 @@ NUMBERS = {
     "SURVEY_REPORT_SCHEDULED_LEAD_HOURS": Number(SURVEY_REPORT_SCHEDULED_LEAD_HOURS_DEFAULT, float, 0,
                                                  SURVEY_REPORT_SCHEDULED_LEAD_HOURS_MAX),
     "SURVEY_REPORT_BANNER_PREVIEW_MINUTES": Number(SURVEY_REPORT_BANNER_PREVIEW_MINUTES_DEFAULT, float, 1, 1440),
+    "SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT": Number(SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT_DEFAULT, float,
+                                                         1, 3600),
 }
 
 
@@ -440,3 +454,8 @@ def report_site_domain():
 def preview_keep():
     """How long a counted preview is kept and shown (``SURVEY_REPORT_BANNER_PREVIEW_MINUTES``), as a ``timedelta``."""
     return timedelta(minutes=_number("SURVEY_REPORT_BANNER_PREVIEW_MINUTES"))
+
+
+def preview_queue_timeout():
+    """Seconds a *Preview* count may wait in the queue (``SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT``)."""
+    return _number("SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT")

@@ -45,6 +45,8 @@ def survey_report_banner(request):
             **_failure(decision),
             # Preview and "what was sent last time" (issue 16): one cache round trip when warm.
             **preview.banner_context(),
+            # A *Preview* clicked without JavaScript: "What is sent" is rendered open (views._preview_redirect).
+            "preview_open": preview.OPEN_COOKIE in request.COOKIES,
             "css_url": _static_url("survey_report_banner/banner.css"),
             "js_url": _static_url("survey_report_banner/banner.js"),
         },

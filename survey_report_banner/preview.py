@@ -45,9 +45,19 @@ LOCK_KEY = "survey_report_banner:preview:lock"
 #: late), and a cold decision after a dismissal or a click costs its one query, as before.
 LAST_SENT_KEY = "survey_report_banner:last_sent"
 
-#: A count still holding the lock after this long is presumed lost (its worker died): the lock
-#: expires and the next click counts again. Upstream's own task counts the same totals.
-LOCK_TIMEOUT = timedelta(minutes=30)
+#: Seconds between the preview task's soft time limit (an exception inside ``compute``, which keeps
+#: a failed result and releases the lock: one cache write) and its hard one (the child is killed).
+HARD_LIMIT_GRACE = 10
+
+#: Added to the task's own bound (queue wait + hard limit) before a count is told lost: Celery's
+#: ``expires`` is an absolute time set by the web host and checked by the worker's clock.
+LOCK_SLACK = timedelta(seconds=15)
+
+#: Without JavaScript, a click on *Preview* goes back to the page at the preview (this element's
+#: id) with this cookie set, so that "What is sent" is rendered open while the count runs and once
+#: its numbers are in.
+ANCHOR = "survey-report-banner-preview"
+OPEN_COOKIE = "survey_report_banner_preview"
 
 #: A result younger than this is answered as it is: a second click (or another superuser's) does
 #: not scan the tables again.
@@ -103,13 +113,40 @@ def available():
     return upstream_api() is not None
 
 
+def task_limits():
+    """
+    The preview task's own Celery limits, given to ``api.enqueue`` (the report task has its own).
+
+    ``expires``: how long it may wait in the queue (``SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT``);
+    a worker drops it after that. Once started it may run as long as the report task, which counts
+    the same totals (``SURVEY_REPORT_BANNER_SEND_TIMEOUT``), then the soft limit raises inside
+    :func:`compute` (a failed result is kept) and the hard one kills the worker's child.
+    """
+    run = conf.send_timeout()
+    return {"expires": conf.preview_queue_timeout(), "soft_time_limit": run, "time_limit": run + HARD_LIMIT_GRACE}
+
+
+def lock_bound(limits=None):
+    """
+    How long after the click a count may still be running: queue wait + hard limit + slack.
+
+    Past it the count is lost (no worker took it in time, or its worker died): the lock no longer
+    blocks a new click, and the banner says so.
+    """
+    limits = limits or task_limits()
+    return timedelta(seconds=limits["expires"] + limits["time_limit"]) + LOCK_SLACK
+
+
 def request_preview(now=None):
     """
     Ask a worker to count the totals, unless a fresh result is kept or a count is already running.
 
     The lock is taken with the cache's atomic ``add`` (memcached ``add``, Redis ``SET NX``), so of
     any number of clicks in any number of processes one enqueues the task. It is released by the
-    task when it is done, here when the broker refuses, or by its timeout should a worker die.
+    task when it is done, or here when the broker refuses. It records when it was taken and until
+    when its count may run (:func:`lock_bound`); past that it is a *lost* count: its entry is kept
+    for ``SURVEY_REPORT_BANNER_PREVIEW_MINUTES`` more, so that the banner can say so, and the next
+    click takes it over (once: the takeover is itself an atomic ``add``).
     """
     from .tasks import compute_report_preview  # pylint: disable=import-outside-toplevel
 
@@ -118,11 +155,14 @@ def request_preview(now=None):
     kept = _result(store.get(PREVIEW_KEY))
     if kept and kept["state"] == "ready" and now - kept["counted_at"] < RECOUNT_AFTER:
         return Outcome.READY
-    lock = {"token": uuid.uuid4().hex, "since": now.isoformat()}
-    if not store.add(LOCK_KEY, lock, timeout=int(LOCK_TIMEOUT.total_seconds())):
+    limits = task_limits()
+    bound = lock_bound(limits)
+    lock = {"token": uuid.uuid4().hex, "since": now.isoformat(), "until": (now + bound).isoformat()}
+    timeout = int((bound + conf.preview_keep()).total_seconds())
+    if not store.add(LOCK_KEY, lock, timeout=timeout) and not _take_over(store, lock, kept, now, timeout):
         return Outcome.ALREADY_COUNTING
     try:
-        api.enqueue(compute_report_preview)
+        api.enqueue(compute_report_preview, limits=limits)
     except api.BrokerUnavailable:
         _release(store, lock["token"])
         return Outcome.BROKER_UNAVAILABLE
@@ -130,6 +170,41 @@ def request_preview(now=None):
         _release(store, lock["token"])
         raise
     return Outcome.COUNTING
+
+
+def _take_over(store, lock, kept, now, timeout):
+    """Take the lock from a lost count (or one released meanwhile); False if it is still counting."""
+    held = store.get(LOCK_KEY)
+    if held is None:
+        return store.add(LOCK_KEY, lock, timeout=timeout)
+    if lock_state(held, kept, now) == "counting":
+        return False
+    # Of any number of clicks at once, the one that adds this key takes over the lost count's lock.
+    retake = f"{LOCK_KEY}:retake:{held.get('token')}"
+    if not store.add(retake, lock["token"], timeout=timeout):
+        return False
+    store.set(LOCK_KEY, lock, timeout=timeout)
+    return True
+
+
+def lock_state(lock, kept, now=None):
+    """
+    ``"counting"`` while the lock's count may still be running, ``"lost"`` after, None without a lock.
+
+    A lock without a readable ``until`` (taken by an older version, or by hand) counts as counting
+    until its cache entry expires. One whose count was kept after it was taken is not lost: the
+    task counted, and only its release failed.
+    """
+    if not isinstance(lock, dict):
+        return None if lock is None else "counting"
+    until = _when(lock.get("until"))
+    now = now or timezone.now()
+    if until is None or now <= until:
+        return "counting"
+    since = _when(lock.get("since"))
+    if kept and since and kept["counted_at"] >= since:
+        return None
+    return "lost"
 
 
 def compute(now=None):
@@ -163,10 +238,15 @@ def compute(now=None):
     return result
 
 
-def current():
-    """The kept result (``state`` ready or failed, ``counted_at``, ``body``), and whether a count is running."""
+def current(now=None):
+    """
+    The kept result (``state`` ready or failed, ``counted_at``, ``body``), and the lock's state.
+
+    The state is ``"counting"``, ``"lost"`` or None (see :func:`lock_state`).
+    """
     found = caching.cache().get_many([PREVIEW_KEY, LOCK_KEY])
-    return _result(found.get(PREVIEW_KEY)), found.get(LOCK_KEY) is not None
+    kept = _result(found.get(PREVIEW_KEY))
+    return kept, lock_state(found.get(LOCK_KEY), kept, now)
 
 
 def banner_context():
@@ -178,7 +258,8 @@ def banner_context():
     parts out, never the page.
     """
     context = {
-        "preview_available": available(), "preview": None, "preview_counting": False, "last_sent": None,
+        "preview_available": available(), "preview": None, "preview_counting": False, "preview_lost": False,
+        "last_sent": None,
         "totals": totals(),
     }
     try:
@@ -198,7 +279,9 @@ def banner_context():
     if context["preview_available"]:
         kept = _result(values.get(PREVIEW_KEY))
         context["preview"] = kept
-        context["preview_counting"] = values.get(LOCK_KEY) is not None
+        state = lock_state(values.get(LOCK_KEY), kept)
+        context["preview_counting"] = state == "counting"
+        context["preview_lost"] = state == "lost"
         if kept and kept["state"] == "ready":
             context["totals"] = totals(kept["body"])
     return context
@@ -240,6 +323,14 @@ def _result(entry):
     except (TypeError, KeyError, ValueError):
         return None
     return {"state": state, "counted_at": counted_at, "body": body, "json": pretty(body) if body else ""}
+
+
+def _when(value):
+    """An ISO 8601 time from a lock, or None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _with_url(sent):

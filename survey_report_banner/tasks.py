@@ -2,8 +2,14 @@
 The banner's own Celery tasks: count the report preview, and re-send a report, on a worker.
 
 The LMS's Celery app discovers them in this module (``autodiscover_tasks()`` over the installed
-apps). Both are enqueued through ``api.enqueue`` (a bounded wait for the broker) with a send's
-expiry and time limits.
+apps). Both are enqueued through ``api.enqueue`` (a bounded wait for the broker), each with its
+own limits:
+
+* the preview count takes no argument and carries its own queue wait and time limits
+  (``preview.task_limits``): the lock of a count that cannot still run after them no longer
+  blocks the next click, and the banner says the count was lost;
+* the re-send carries a send's expiry and time limits (``gate.send_limits``), from the time of
+  the send gate's claim.
 """
 
 from datetime import datetime

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.http import HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -111,6 +112,7 @@ def dismiss_banner(request):
     """Record the dismissal for this user, then go back to the page they were on."""
     api.dismiss(request.user)
     months = conf.threshold_months()
+    reports_url = api.reports_url()
     if _report_just_sent():
         # The page was loaded before another superuser's report went out: that is the news.
         text = ngettext(
@@ -118,15 +120,25 @@ def dismiss_banner(request):
             "A survey report was just sent from this site, so nobody will be asked again for %(months)s months.",
             months,
         ) % {"months": months}
+        html = text
     else:
-        text = ngettext(
-            "The survey report banner is dismissed. You will not be asked again for %(months)s month.",
-            "The survey report banner is dismissed. You will not be asked again for %(months)s months.",
+        # A dismissal is one user's row: say so, and where a report can still be sent from.
+        text = html = ngettext(
+            "The survey report banner is dismissed for you only: you will not be asked again for %(months)s "
+            "month. Other superusers still see it.",
+            "The survey report banner is dismissed for you only: you will not be asked again for %(months)s "
+            "months. Other superusers still see it.",
             months,
         ) % {"months": months}
+        if reports_url:
+            where = _("You can still send a report at any time from the survey report list: %(url)s.")
+            text = f"{text} {where % {'url': reports_url}}"
+            link = format_html('<a href="{}">{}</a>', reports_url, reports_url)
+            html = format_html("{} {}", html, mark_safe(conditional_escape(where) % {"url": link}))  # noqa: S308
     if _wants_json(request):
-        return JsonResponse({"status": "dismissed", "message": text})
-    messages.info(request, text)
+        # The script shows the text and links the list's URL in it.
+        return JsonResponse({"status": "dismissed", "message": text, "reports_url": reports_url})
+    messages.info(request, html)
     return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
 
 
@@ -236,8 +248,9 @@ def preview_report(request):
     """
     Ask a worker to count the report's totals (POST only); JSON for the banner's script.
 
-    Without JavaScript the click goes back to the page with a message; the next page load shows
-    the totals in *What is sent*. Nothing is saved as a report and nothing is POSTed anywhere.
+    Without JavaScript the click goes back to the page, at the preview, with *What is sent* open:
+    that page says whether the count still runs or shows its numbers (see ``_preview_redirect``).
+    Nothing is saved as a report and nothing is POSTed anywhere.
     """
     if not preview.available():
         return _preview_answer(request, "unavailable", _preview_unavailable_message(), status=409,
@@ -250,18 +263,21 @@ def preview_report(request):
         )
         return _preview_answer(request, "broker_unavailable", text, status=503, level=messages.ERROR)
     if outcome is preview.Outcome.READY:
-        result, counting = preview.current()
+        result, state = preview.current()
+        answer = _preview_json(result, state)
+        if answer["status"] == "ready":
+            # Not counted again: say which count this is, so that nobody takes it for a new one.
+            answer["message"] = preview_reused_message(result["counted_at"])
         if _wants_json(request):
-            return JsonResponse(_preview_json(result, counting))
-        messages.info(request, _("This site's totals, counted recently, are under “What is sent” in the banner."))
-        return HttpResponseRedirect(_safe_next(request, fallback=_admin_index()))
-    text = _counting_message()
-    if not _wants_json(request):
-        text = _(
-            "Counting this site's totals on a worker. Nothing is sent or saved. Reload this page in a "
-            "moment to see them under “What is sent” in the banner."
-        )
-    return _preview_answer(request, "counting", text, status=202, level=messages.INFO)
+            return JsonResponse(answer)
+        messages.info(request, answer["message"])
+        return _preview_redirect(request)
+    if _wants_json(request):
+        return JsonResponse({"status": "counting", "message": _counting_message()}, status=202)
+    # Without JavaScript the page it goes back to says, when it is rendered, whether the count is
+    # still running ("reload in a moment") or done (the numbers, shown open): a message decided now
+    # would still say "counting" on a page that already has the numbers.
+    return _preview_redirect(request)
 
 
 @never_cache
@@ -277,11 +293,26 @@ def preview_result(request):
             {"message": _("Only active staff superusers can answer the survey report banner.")}, status=403
         )
     try:
-        result, counting = preview.current()
+        result, state = preview.current()
     except faults.BANNER_FAULTS as exc:
         faults.warn("the report preview view", exc)
         return _unavailable(request, as_json=True)
-    return JsonResponse(_preview_json(result, counting))
+    return JsonResponse(_preview_json(result, state))
+
+
+def _preview_redirect(request):
+    """
+    Back to the page, at the preview, with "What is sent" open there (no JavaScript).
+
+    A short-lived cookie, not the session: the banner reads it for free, and it lasts as long as
+    the count may run (:func:`preview.lock_bound`), so each reload until the numbers are in shows them.
+    """
+    response = HttpResponseRedirect(_safe_next(request, fallback=_admin_index()) + "#" + preview.ANCHOR)
+    response.set_cookie(
+        preview.OPEN_COOKIE, "1", max_age=int(preview.lock_bound().total_seconds()), secure=request.is_secure(),
+        httponly=True, samesite="Lax",
+    )
+    return response
 
 
 def _preview_answer(request, state, text, status, level):
@@ -302,10 +333,18 @@ def _preview_unavailable_message():
     )
 
 
-def _preview_json(result, counting):
+def preview_lost_message():
+    """What a count that cannot still be running is told (its worker never took it, or stopped)."""
+    return _("The count did not finish: no worker took it in time, or the worker stopped. Nothing was sent. "
+             "You can try again.")
+
+
+def _preview_json(result, state):
     """The preview as the banner's script shows it: state, message, and the body when counted."""
-    if counting:
+    if state == "counting":
         return {"status": "counting", "message": _counting_message()}
+    if state == "lost":
+        return {"status": "lost", "message": preview_lost_message()}
     if result is None:
         return {"status": "none", "message": _("No preview was counted recently.")}
     counted_at = result["counted_at"]
@@ -328,3 +367,19 @@ def _preview_json(result, counting):
 def preview_counted_message(counted_at):
     """"Counted on <date>": the sentence above the preview's numbers, on the page and in the JSON."""
     return _("Counted on %(date)s") % {"date": wording.when(counted_at)}
+
+
+def preview_reused_message(counted_at):
+    """
+    A second *Preview* within ``preview.RECOUNT_AFTER``: the kept count, and from when (its time and zone).
+
+    The zone is named (``wording.when``): a superuser elsewhere would otherwise read another time of day.
+    """
+    minutes = int(preview.RECOUNT_AFTER.total_seconds() // 60)
+    return ngettext(
+        "This is the count from %(time)s: a count less than %(minutes)s minute old is shown again, "
+        "not counted again.",
+        "This is the count from %(time)s: a count less than %(minutes)s minutes old is shown again, "
+        "not counted again.",
+        minutes,
+    ) % {"time": wording.when(counted_at, with_date=False), "minutes": minutes}

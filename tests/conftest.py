@@ -110,24 +110,28 @@ def switch_on(db):
     Switch.objects.update_or_create(name=DISABLE_BANNER_SWITCH, defaults={"active": True})
 
 
-def broker_messages(app=None):
-    """Drain and return the task names waiting in the host's in-memory broker queue."""
+def _drain(app=None):
+    """Take every message waiting in the host's in-memory broker queue, in order."""
     from host.celery import APP  # pylint: disable=import-outside-toplevel
 
     app = app or APP
-    names = []
+    messages = []
     with app.connection_for_read() as conn:
         queue = conn.SimpleQueue(app.conf.task_default_queue, no_ack=True)
         try:
             while True:
                 try:
-                    message = queue.get(block=False)
+                    messages.append(queue.get(block=False))
                 except queue.Empty:
                     break
-                names.append(message.headers.get("task"))
         finally:
             queue.close()
-    return names
+    return app, messages
+
+
+def broker_messages(app=None):
+    """Drain and return the task names waiting in the host's in-memory broker queue."""
+    return [message.headers.get("task") for message in _drain(app)[1]]
 
 
 @pytest.fixture
@@ -139,25 +143,11 @@ def broker(db):
 
 def run_queued_tasks(app=None):
     """Act as a worker: take every task waiting in the in-memory broker queue and run it here, in order."""
-    from host.celery import APP  # pylint: disable=import-outside-toplevel
-
-    app = app or APP
-    ran = []
-    with app.connection_for_read() as conn:
-        queue = conn.SimpleQueue(app.conf.task_default_queue, no_ack=True)
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                args, kwargs, _embed = message.payload
-                name = message.headers["task"]
-                app.tasks[name].apply(args=args, kwargs=kwargs, task_id=message.headers["id"])
-                ran.append(name)
-        finally:
-            queue.close()
-    return ran
+    app, messages = _drain(app)
+    for message in messages:
+        args, kwargs, _embed = message.payload
+        app.tasks[message.headers["task"]].apply(args=args, kwargs=kwargs, task_id=message.headers["id"])
+    return [message.headers["task"] for message in messages]
 
 
 @pytest.fixture

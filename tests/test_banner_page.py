@@ -44,21 +44,21 @@ class TestFullAndCompact:
     def test_index_is_full(self, admin_client):
         html = banner_html(admin_client, "/admin/")
         assert 'class="survey-report-banner survey-report-banner--full"' in html
-        assert f'<p id="survey-report-banner-lead" class="survey-report-banner__intro">{INTRO}' in html
+        assert f'<p class="survey-report-banner__intro">{INTRO}' in html
         # The compact structure, with "Read more" open: the whole message without a click (and
         # without a script). The one-line question and the summary are hidden by CSS on wide
         # screens; banner.js closes "Read more" on narrow ones (the browser tests measure both).
         more = re.search(r'<details class="survey-report-banner__more" open data-survey-report-full>.*?</details>',
                          html, re.S).group(0)
         assert INTRO in more and "<summary>Read more</summary>" in more
-        assert f'<p class="survey-report-banner__lead">{SHORT}</p>' in html  # Not the section's label here.
+        assert f'<p class="survey-report-banner__lead">{SHORT}</p>' in html
         assert html.count(INTRO) == 1
 
     @pytest.mark.parametrize("path", ["/admin/auth/user/", "/admin/auth/user/add/", "/admin/auth/"])
     def test_other_admin_pages_are_compact(self, admin_client, path):
         html = banner_html(admin_client, path)
         assert 'class="survey-report-banner survey-report-banner--compact"' in html
-        assert f'<p id="survey-report-banner-lead" class="survey-report-banner__lead">{SHORT}</p>' in html
+        assert f'<p class="survey-report-banner__lead">{SHORT}</p>' in html
         # The whole message is one click away, in a <details> that needs no script.
         more = re.search(r'<details class="survey-report-banner__more">.*?</details>', html, re.S).group(0)
         assert "<summary>Read more</summary>" in more and INTRO in more
@@ -67,6 +67,16 @@ class TestFullAndCompact:
         bar = html[html.index('class="survey-report-banner__bar"'):]
         assert bar.index(SHORT) < bar.index("Read more") < bar.index("What is sent") < bar.index(">Send report<")
         assert bar.index(">Send report<") < bar.index(">Dismiss<")
+
+    @pytest.mark.parametrize("path", ["/admin/", "/admin/auth/user/"])
+    def test_the_region_has_a_short_name_and_a_heading(self, admin_client, path):
+        """Its name is "Survey report" (a heading, first), not the whole question or slogan."""
+        html = banner_html(admin_client, path)
+        assert re.match(
+            r'<section id="survey-report-banner" [^>]* aria-labelledby="survey-report-banner-title">\s*'
+            r'<h2 id="survey-report-banner-title" class="survey-report-banner__title">Survey report</h2>', html
+        ), html[:600]
+        assert html.count("<h2") == 1 and html.count('id="survey-report-banner-title"') == 1
 
     def test_script_hooks_and_live_region(self, admin_client):
         html = banner_html(admin_client, "/admin/auth/user/")
@@ -97,6 +107,18 @@ class TestWhatIsSent:
         assert "Extra data set by your operator (SURVEY_REPORT_EXTRA_DATA): release : &quot;Ulmo&quot;" in text
         assert "<code>&lt;b&gt;tag&lt;/b&gt;</code>: <code>[&quot;a&quot;, 1]</code>" in disclosure
         assert "The identifier: a random ID, not your site's name." in text.replace("&#x27;", "'")
+
+    @pytest.mark.parametrize("path", ["/admin/", "/admin/auth/user/"])
+    def test_created_at_when_and_in_which_zone(self, admin_client, path):
+        """Upstream sends created_at as MM-DD-YYYY HH:MM:SS of the aware (UTC) time, naming no zone."""
+        html = banner_html(admin_client, path)
+        line = re.search(r"<p data-survey-report-created-at>(.*?)</p>", html, re.S).group(1)
+        assert line == (
+            "When the report was counted (<code>created_at</code>): month-day-year and time, as "
+            "MM-DD-YYYY HH:MM:SS, in UTC."
+        )
+        # After the identifier, as in the body (totals, id, extra_data, created_at).
+        assert html.index("data-survey-report-identifier") < html.index("data-survey-report-created-at")
 
     def test_no_extra_data(self, admin_client):
         with override_settings(SURVEY_REPORT_EXTRA_DATA={}):

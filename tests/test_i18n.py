@@ -83,6 +83,13 @@ class TestBannerLanguage:
         assert SPANISH_BUTTONS[0] in html
 
     @pytest.mark.django_db
+    def test_region_name_and_created_at_es(self, admin_client):
+        html = _html(admin_client.get("/admin/auth/user/", HTTP_ACCEPT_LANGUAGE="es"))
+        assert 'class="survey-report-banner__title">Informe de encuesta</h2>' in html
+        assert ("Cuándo se contó el informe (<code>created_at</code>): mes-día-año y hora, como "
+                "MM-DD-AAAA HH:MM:SS, en UTC.") in html
+
+    @pytest.mark.django_db
     def test_english_stays_english(self, admin_client):
         html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en"))
         assert "The Open edX Project relies on the collective strength of its community" in html
@@ -112,15 +119,21 @@ class TestMessagesLanguage:
 
     @pytest.mark.django_db
     @pytest.mark.parametrize("months, expected", [
-        (6, "Se descartó el aviso del informe de encuesta. No se le volverá a preguntar durante 6 meses."),
-        (1, "Se descartó el aviso del informe de encuesta. No se le volverá a preguntar durante 1 mes."),
+        (6, "Se descartó el aviso del informe de encuesta solo para usted: no se le volverá a preguntar durante 6 "
+            "meses. Los demás superusuarios lo siguen viendo."),
+        (1, "Se descartó el aviso del informe de encuesta solo para usted: no se le volverá a preguntar durante 1 "
+            "mes. Los demás superusuarios lo siguen viendo."),
     ])
     def test_dismiss_message_es(self, admin_client, months, expected):
         with override_settings(SURVEY_REPORT_CHECK_THRESHOLD=months):
             response = admin_client.post(
                 reverse("survey_report_banner:dismiss"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
             )
-        assert response.json() == {"status": "dismissed", "message": expected}
+        assert response.json() == {
+            "status": "dismissed", "reports_url": "/admin/survey_report/surveyreport/",
+            "message": f"{expected} Puede seguir enviando un informe en cualquier momento desde la lista de informes "
+                       "de encuesta: /admin/survey_report/surveyreport/.",
+        }
 
     @pytest.mark.django_db
     def test_dismiss_message_en_singular(self, admin_client):
@@ -129,8 +142,58 @@ class TestMessagesLanguage:
                 reverse("survey_report_banner:dismiss"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en"
             )
         assert response.json()["message"] == (
-            "The survey report banner is dismissed. You will not be asked again for 1 month."
+            "The survey report banner is dismissed for you only: you will not be asked again for 1 month. Other "
+            "superusers still see it. You can still send a report at any time from the survey report list: "
+            "/admin/survey_report/surveyreport/."
         )
+
+    @pytest.mark.django_db
+    def test_a_second_preview_es(self, admin_client, broker):
+        from datetime import datetime, timezone as dt_timezone  # pylint: disable=import-outside-toplevel
+
+        import time_machine  # pylint: disable=import-outside-toplevel
+
+        from survey_report_banner import preview  # pylint: disable=import-outside-toplevel
+
+        with time_machine.travel(datetime(2026, 3, 4, 14, 5, tzinfo=dt_timezone.utc), tick=False):
+            preview.compute()
+        with time_machine.travel(datetime(2026, 3, 4, 14, 8, tzinfo=dt_timezone.utc), tick=False):
+            response = admin_client.post(
+                reverse("survey_report_banner:preview"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="es"
+            )
+        assert response.json()["message"] == (
+            "Este es el recuento de las 14:05 UTC: un recuento de menos de 5 minutos se vuelve a mostrar, no se "
+            "cuenta de nuevo."
+        )
+
+    @pytest.mark.django_db
+    def test_a_lost_preview_es(self, admin_client, broker):
+        from datetime import timedelta  # pylint: disable=import-outside-toplevel
+
+        import time_machine  # pylint: disable=import-outside-toplevel
+        from django.utils import timezone  # pylint: disable=import-outside-toplevel
+
+        from survey_report_banner import preview  # pylint: disable=import-outside-toplevel
+
+        admin_client.post(reverse("survey_report_banner:preview"), HTTP_ACCEPT="application/json")
+        lost = ("El recuento no terminó: ningún proceso en segundo plano lo tomó a tiempo, o el proceso se detuvo. "
+                "No se envió nada. Puede volver a intentarlo.")
+        with time_machine.travel(timezone.now() + preview.lock_bound() + timedelta(seconds=5), tick=False):
+            response = admin_client.get(reverse("survey_report_banner:preview_result"), HTTP_ACCEPT_LANGUAGE="es")
+            assert response.json() == {"status": "lost", "message": lost}
+            assert lost in _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    @pytest.mark.django_db
+    def test_preview_without_javascript_es(self, admin_client, broker):
+        from survey_report_banner.tasks import compute_report_preview  # pylint: disable=import-outside-toplevel
+
+        admin_client.post(reverse("survey_report_banner:preview"), {"next": "/admin/"})
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        assert ("Contando los totales de este sitio en un proceso en segundo plano. No se envía ni se guarda nada. "
+                "Vuelva a cargar esta página en un momento para verlos aquí.") in html
+        compute_report_preview()
+        html = _html(admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="es"))
+        assert ": los totales se muestran arriba, cada uno tras lo que cuenta, y el cuerpo exacto debajo." in html
 
     @pytest.mark.django_db
     def test_send_message_es(self, admin_client, broker):

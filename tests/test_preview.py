@@ -27,7 +27,7 @@ from openedx.features.survey_report.models import (
 )
 
 from host.celery import APP
-from survey_report_banner import caching, conf, preview
+from survey_report_banner import caching, conf, preview, wording
 from survey_report_banner.tasks import TASK_NAME, compute_report_preview
 
 from conftest import client_for
@@ -166,6 +166,18 @@ class TestCountingOnAWorker:
         [posted] = receiver.payloads
         assert kept == posted
 
+    def test_created_at_is_utc_whatever_the_sites_zone(self, admin_client, receiver, settings, broker):
+        """What "What is sent" says: upstream formats the aware created_at, which Django reads in UTC."""
+        settings.TIME_ZONE = "America/Bogota"  # UTC-5
+        with time_machine.travel(datetime(2026, 5, 6, 7, 8, 9, tzinfo=dt_timezone.utc), tick=False):
+            from openedx.features.survey_report.api import generate_report  # pylint: disable=import-outside-toplevel
+
+            generate_report()
+            compute_report_preview()
+            kept = admin_client.get(RESULT).json()["body"]
+        [posted] = receiver.payloads
+        assert posted["created_at"] == kept["created_at"] == "05-06-2026 07:08:09"
+
     def test_page_views_never_count(self, admin_client):
         """Neither the banner nor the result endpoint calls upstream's counting functions."""
         module = preview.upstream_api()
@@ -208,6 +220,11 @@ class TestCountingOnAWorker:
             preview.compute()
         response = admin_client.post(PREVIEW, **JSON)
         assert response.status_code == 200 and response.json()["status"] == "ready"
+        counted = wording.when(now - timedelta(minutes=4), with_date=False)  # "2:05 p.m. UTC", as every time.
+        # Said as it is: the kept count, from when (and in which zone), not a new one.
+        assert response.json()["message"] == (
+            f"This is the count from {counted}: a count less than 5 minutes old is shown again, not counted again."
+        )
         assert broker() == []
         with time_machine.travel(now + timedelta(minutes=2)):
             assert admin_client.post(PREVIEW, **JSON).status_code == 202  # Older than 5 minutes: counted again.
@@ -268,25 +285,131 @@ class TestCountingOnAWorker:
 
 
 @pytest.mark.django_db
-class TestWithoutJavaScript:
-    """The click goes back to the page with a message; the next page load shows the values."""
+class TestALostCount:
+    """
+    Issue 20 part 4: a count no worker took, or whose worker died, is told lost once it cannot
+    still be running (queue wait + hard time limit + slack after the click), and Preview counts again.
+    """
 
-    def test_click_message_then_values_on_the_next_page(self, admin_client, broker):
+    LOST = ("The count did not finish: no worker took it in time, or the worker stopped. Nothing was sent. "
+            "You can try again.")
+
+    def test_the_task_carries_its_own_limits_not_the_reports(self, admin_client, settings):
+        settings.SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT = 120
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 60
+        with mock.patch.object(compute_report_preview, "apply_async", wraps=compute_report_preview.apply_async) as sent:
+            assert admin_client.post(PREVIEW, **JSON).status_code == 202
+        kwargs = sent.call_args.kwargs
+        assert (kwargs["expires"], kwargs["soft_time_limit"], kwargs["time_limit"]) == (120, 60, 70)
+        lock = caching.cache().get(preview.LOCK_KEY)
+        since, until = datetime.fromisoformat(lock["since"]), datetime.fromisoformat(lock["until"])
+        assert until - since == timedelta(seconds=120 + 70 + 15)
+
+    def test_the_reports_limits_are_the_send_gates(self, settings):
+        """The report task keeps a send's limits (gate.send_limits): an absolute expiry from its claim."""
+        from survey_report_banner import gate  # pylint: disable=import-outside-toplevel
+
+        settings.SURVEY_REPORT_BANNER_SEND_TIMEOUT = 60
+        claimed = datetime(2026, 11, 25, 14, 0, tzinfo=dt_timezone.utc)
+        assert gate.send_limits(claimed) == {
+            "expires": datetime(2026, 11, 25, 15, 0, tzinfo=dt_timezone.utc), "soft_time_limit": 60, "time_limit": 90,
+        }
+        assert preview.task_limits() != gate.send_limits(claimed)
+
+    def test_never_picked_up_is_told_lost_after_the_bound_and_a_click_counts_again(self, admin_client, broker):
+        clicked = datetime.now(dt_timezone.utc)
+        with time_machine.travel(clicked, tick=False):
+            assert admin_client.post(PREVIEW, **JSON).status_code == 202
+        assert broker() == [TASK_NAME]  # Queued; no worker takes it.
+        bound = preview.lock_bound()
+        with time_machine.travel(clicked + bound - timedelta(seconds=1), tick=False):
+            assert admin_client.get(RESULT).json() == {"status": "counting", "message": COUNTING}
+            again = admin_client.post(PREVIEW, **JSON)
+            assert again.json()["status"] == "counting" and broker() == []  # It may still run: wait.
+        with time_machine.travel(clicked + bound + timedelta(seconds=1), tick=False):
+            assert admin_client.get(RESULT).json() == {"status": "lost", "message": self.LOST}
+            html = banner_html(admin_client, "/admin/auth/user/")
+            assert 'class="survey-report-banner__preview-status is-failed"' in html
+            status = re.search(r"data-survey-report-preview-status>(.*?)</p>", html, re.S).group(1)
+            assert text_of(status) == self.LOST
+            assert f">{BUTTON}</button>" in html  # Offered again.
+
+            response = admin_client.post(PREVIEW, **JSON)
+            assert response.status_code == 202 and response.json() == {"status": "counting", "message": COUNTING}
+            assert broker() == [TASK_NAME]  # The lost lock no longer blocks.
+            assert admin_client.get(RESULT).json()["status"] == "counting"
+            compute_report_preview()
+            assert admin_client.get(RESULT).json()["status"] == "ready"
+
+    def test_told_lost_for_as_long_as_a_result_is_kept(self, admin_client, broker, settings):
+        settings.SURVEY_REPORT_BANNER_PREVIEW_MINUTES = 10
+        with mock.patch.object(caching.cache(), "add", wraps=caching.cache().add) as add:
+            admin_client.post(PREVIEW, **JSON)
+        assert add.call_args.kwargs["timeout"] == int((preview.lock_bound() + timedelta(minutes=10)).total_seconds())
+
+    def test_only_one_of_many_clicks_takes_over_a_lost_count(self, admin_client, other_superuser, broker):
+        clicked = datetime.now(dt_timezone.utc)
+        with time_machine.travel(clicked, tick=False):
+            admin_client.post(PREVIEW, **JSON)
+        broker()
+        other = Client()
+        other.force_login(other_superuser)
+        with time_machine.travel(clicked + preview.lock_bound() + timedelta(minutes=1), tick=False):
+            answers = [client.post(PREVIEW, **JSON).json()["status"] for client in (admin_client, other, admin_client)]
+            assert answers == ["counting"] * 3
+            assert broker() == [TASK_NAME]
+
+    def test_a_count_kept_after_the_click_is_not_lost(self, admin_client, broker):
+        """The task counted but could not release its lock (a cache blip): its numbers, not "lost"."""
+        clicked = datetime.now(dt_timezone.utc)
+        with time_machine.travel(clicked, tick=False):
+            admin_client.post(PREVIEW, **JSON)
+            with mock.patch.object(preview, "_release"):
+                compute_report_preview()
+        with time_machine.travel(clicked + preview.lock_bound() + timedelta(seconds=1), tick=False):
+            assert admin_client.get(RESULT).json()["status"] == "ready"
+
+    def test_a_lock_without_its_bound_counts_as_counting(self):
+        assert preview.lock_state({"token": "t", "since": "x"}, None) == "counting"
+        assert preview.lock_state(None, None) is None
+
+
+@pytest.mark.django_db
+class TestWithoutJavaScript:
+    """
+    The click goes back to the page, at the preview, with "What is sent" open. That page says what
+    is true when it is rendered: "reload in a moment" only while the count runs; once counted, the
+    numbers, shown open.
+    """
+
+    DETAILS_OPEN = '<details class="survey-report-banner__disclosure" data-survey-report-disclosure open>'
+    DETAILS_CLOSED = '<details class="survey-report-banner__disclosure" data-survey-report-disclosure>'
+
+    def status_of(self, html):
+        return text_of(re.search(r"data-survey-report-preview-status>(.*?)</p>", html, re.S).group(1))
+
+    def test_click_then_counting_then_the_numbers_shown_open(self, admin_client, broker):
         response = admin_client.post(PREVIEW, {"next": "/admin/auth/user/?o=1"})
-        assert response.status_code == 302 and response["Location"] == "/admin/auth/user/?o=1"
-        assert messages_of(response) == [
-            "Counting this site's totals on a worker. Nothing is sent or saved. Reload this page in a moment "
-            "to see them under “What is sent” in the banner."
-        ]
-        html = banner_html(admin_client, "/admin/auth/user/")
-        status = re.search(r"data-survey-report-preview-status>(.*?)</p>", html, re.S).group(1)
-        assert text_of(status) == COUNTING
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/auth/user/?o=1#survey-report-banner-preview"
+        assert messages_of(response) == []  # The page says it, when it is rendered.
+        html = banner_html(admin_client, "/admin/auth/user/?o=1")
+        assert self.DETAILS_OPEN in html
+        assert 'id="survey-report-banner-preview"' in html
+        assert self.status_of(html) == (
+            "Counting this site's totals on a worker. Nothing is sent or saved. Reload this page in a moment to see "
+            "them here."
+        )
 
         with time_machine.travel(datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt_timezone.utc), tick=False):
             compute_report_preview()
             html = banner_html(admin_client, "/admin/auth/user/")
-        status = re.search(r"data-survey-report-preview-status>(.*?)</p>", html, re.S).group(1)
-        assert text_of(status) == "Counted on March 4, 2026, 5:06 a.m. UTC"
+        assert self.DETAILS_OPEN in html
+        assert self.status_of(html) == (
+            "Counted on March 4, 2026, 5:06 a.m. UTC: the totals are shown above, each after what it counts, and the "
+            "exact body below."
+        )
+        assert "Reload" not in text_of(html)
         text = text_of(html)
         assert "registered learners ( registered_learners ): active accounts. On this site: 1" in text
         assert "courses offered ( courses_offered ): courses that have started, have not ended and have more " \
@@ -296,12 +419,42 @@ class TestWithoutJavaScript:
         assert "&quot;created_at&quot;: &quot;03-04-2026 05:06:07&quot;" in json_block
         assert f"On this site: {SurveyReportAnonymousSiteID.objects.get().id}" in text
 
-    def test_a_second_click_right_after_says_where_the_values_are(self, admin_client, broker):
-        preview.compute()
+    def test_numbers_ready_before_the_page_is_back_are_shown_at_once(self, admin_client, broker):
+        """A fast worker counts before the redirect is followed: no "reload in a moment" then."""
         response = admin_client.post(PREVIEW, {"next": "/admin/"})
-        assert messages_of(response) == [
-            "This site's totals, counted recently, are under “What is sent” in the banner."
-        ]
+        compute_report_preview()
+        html = banner_html(admin_client, response["Location"].split("#")[0])
+        assert self.DETAILS_OPEN in html
+        assert self.status_of(html).endswith(": the totals are shown above, each after what it counts, and the "
+                                             "exact body below.")
+        assert "Reload this page" not in text_of(html)  # (The script's slow-count message is an attribute.)
+
+    def test_the_cookie_lasts_as_long_as_the_count_may_run(self, admin_client, broker):
+        response = admin_client.post(PREVIEW, {"next": "/admin/"})
+        cookie = response.cookies[preview.OPEN_COOKIE]
+        assert cookie["max-age"] == int(preview.lock_bound().total_seconds()) == 600 + 310 + 15
+        assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+    def test_other_superusers_pages_stay_closed(self, admin_client, other_superuser, broker):
+        admin_client.post(PREVIEW, {"next": "/admin/"})
+        other = Client()
+        other.force_login(other_superuser)
+        html = banner_html(other)
+        assert self.DETAILS_CLOSED in html
+        assert self.status_of(html) == COUNTING  # No "reload": they did not ask.
+
+    def test_a_second_click_right_after_says_which_count_it_is(self, admin_client, broker):
+        with time_machine.travel(datetime(2026, 3, 4, 14, 5, 30, tzinfo=dt_timezone.utc), tick=False):
+            preview.compute()
+        with time_machine.travel(datetime(2026, 3, 4, 14, 8, tzinfo=dt_timezone.utc), tick=False):
+            response = admin_client.post(PREVIEW, {"next": "/admin/"})
+            assert messages_of(response) == [
+                "This is the count from 2:05 p.m. UTC: a count less than 5 minutes old is shown again, "
+                "not counted again."
+            ]
+            assert response["Location"] == "/admin/#survey-report-banner-preview"
+            html = banner_html(admin_client)
+        assert self.DETAILS_OPEN in html
         assert broker() == []
 
 
@@ -415,8 +568,8 @@ class TestTheFlowsWording:
     def test_dismiss_after_a_failed_report_is_a_plain_dismissal(self, admin_client):
         report_at(datetime.now(dt_timezone.utc) - timedelta(minutes=1), state=SURVEY_REPORT_ERROR)
         response = admin_client.post(DISMISS, **JSON)
-        assert response.json()["message"] == (
-            "The survey report banner is dismissed. You will not be asked again for 6 months."
+        assert response.json()["message"].startswith(
+            "The survey report banner is dismissed for you only: you will not be asked again for 6 months."
         )
 
     def test_page_has_the_busy_and_failed_labels(self, admin_client):

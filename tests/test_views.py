@@ -338,6 +338,13 @@ class TestSend:
         assert broker() == [TASK]
 
 
+DISMISSED = (
+    "The survey report banner is dismissed for you only: you will not be asked again for 6 months. Other superusers "
+    "still see it. You can still send a report at any time from the survey report list: "
+    "/admin/survey_report/surveyreport/."
+)
+
+
 @pytest.mark.django_db
 class TestDismiss:
     """POST /survey-report-banner/dismiss/."""
@@ -345,9 +352,12 @@ class TestDismiss:
     def test_records_and_hides_for_this_user_only(self, admin_client, other_superuser):
         response = admin_client.post(DISMISS, {"next": "/admin/auth/user/"})
         assert response.status_code == 302 and response["Location"] == "/admin/auth/user/"
-        assert message_texts(response)[-1] == (
-            "The survey report banner is dismissed. You will not be asked again for 6 months."
-        )
+        # For this superuser only, and where a report can still be sent: the list's URL, linked.
+        assert message_texts(response)[-1:] == [
+            "The survey report banner is dismissed for you only: you will not be asked again for 6 months. Other "
+            "superusers still see it. You can still send a report at any time from the survey report list: "
+            '<a href="/admin/survey_report/surveyreport/">/admin/survey_report/surveyreport/</a>.'
+        ]
         dismissal = SurveyReportBannerDismissal.objects.get()
         assert dismissal.user.username == "admin"
         assert BANNER not in admin_client.get("/admin/").content.decode()
@@ -379,7 +389,23 @@ class TestDismiss:
         response = admin_client.post(DISMISS, HTTP_ACCEPT="application/json")
         assert response.json() == {
             "status": "dismissed",
-            "message": "The survey report banner is dismissed. You will not be asked again for 6 months.",
+            "message": DISMISSED,
+            "reports_url": "/admin/survey_report/surveyreport/",
+        }
+
+    @pytest.mark.parametrize("months, unit", [(1, "month"), (2, "months")])
+    def test_months_in_singular_and_plural(self, admin_client, settings, months, unit):
+        settings.SURVEY_REPORT_CHECK_THRESHOLD = months
+        message = admin_client.post(DISMISS, HTTP_ACCEPT="application/json").json()["message"]
+        assert f"you will not be asked again for {months} {unit}. Other superusers" in message
+
+    def test_without_the_report_admin_nothing_says_where(self, admin_client, monkeypatch):
+        monkeypatch.setattr("survey_report_banner.api.reports_url", lambda urlconf=None: None)
+        response = admin_client.post(DISMISS, HTTP_ACCEPT="application/json")
+        assert response.json() == {
+            "status": "dismissed", "reports_url": None,
+            "message": "The survey report banner is dismissed for you only: you will not be asked again for 6 "
+                       "months. Other superusers still see it.",
         }
 
 
@@ -476,8 +502,9 @@ class TestUnusableTaskOrModel:
 
         response = admin_client.post(DISMISS)
         assert response.status_code == 302
-        assert message_texts(response)[-1] == (
-            "The survey report banner is dismissed. You will not be asked again for 6 months."
+        assert message_texts(response)[-1].startswith(
+            "The survey report banner is dismissed for you only: you will not be asked again for 6 months. "
+            "Other superusers still see it."
         )
         assert SurveyReportBannerDismissal.objects.count() == 1
 

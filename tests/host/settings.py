@@ -150,6 +150,9 @@ ANONYMOUS_SURVEY_REPORT = os.environ.get("SRB_ANONYMOUS", "1") != "0"
 # The scheduler's send deadline, shortened by the integration tests that run it against a silent endpoint.
 if os.environ.get("SRB_SEND_TIMEOUT"):
     SURVEY_REPORT_BANNER_SEND_TIMEOUT = float(os.environ["SRB_SEND_TIMEOUT"])
+# With it, how long a Preview may wait in the queue: shortened by the test of a count whose worker dies.
+if os.environ.get("SRB_PREVIEW_QUEUE_TIMEOUT"):
+    SURVEY_REPORT_BANNER_PREVIEW_QUEUE_TIMEOUT = float(os.environ["SRB_PREVIEW_QUEUE_TIMEOUT"])
 
 LOGIN_URL = "/admin/login/"
 

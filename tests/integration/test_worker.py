@@ -5,6 +5,7 @@ Also: a broker that is down or hangs, and twenty simultaneous clicks on MariaDB.
 """
 
 import contextlib
+import os
 import threading
 import time
 from collections import Counter
@@ -205,6 +206,66 @@ def test_rabbitmq_broker_delivers_the_task_to_a_real_worker(stack_factory, sqlit
     finally:
         stack.stop()
         delete_rabbitmq_queue(rabbitmq_service, stack.config.queue)
+
+
+def test_a_preview_whose_worker_dies_mid_count_is_told_lost(stack_factory, sqlite_db, redis_service, monkeypatch):
+    """
+    Issue 20 part 4: the worker counting a preview is killed. Once the count cannot still be running
+    (queue wait + hard time limit + slack after the click, here 2 + 12 + 15 s), the page and the
+    script's poll say it was lost, and Preview counts again instead of "Counting…" for 30 minutes.
+    """
+    import signal  # pylint: disable=import-outside-toplevel
+    import sqlite3  # pylint: disable=import-outside-toplevel
+
+    from openedx.features.survey_report.models import (  # pylint: disable=import-outside-toplevel
+        SurveyReportAnonymousSiteID,
+    )
+
+    monkeypatch.setenv("SRB_SEND_TIMEOUT", "2")  # A count may run 2 s (hard limit 12 s)...
+    monkeypatch.setenv("SRB_PREVIEW_QUEUE_TIMEOUT", "2")  # ...after at most 2 s in the queue.
+    stack = stack_factory(sqlite_db, REDIS_BROKER_URL)
+    stack.web()
+    worker = stack.worker()
+    sqlite_db.create_user("alice")
+    client = AdminSession(stack.url).login("alice")
+    # The count's last step, get_id(), creates the site's random ID: holding SQLite's write lock
+    # keeps the worker in the middle of its count (page views only read, so they still answer).
+    SurveyReportAnonymousSiteID.objects.using(sqlite_db.alias).all().delete()
+    locker = sqlite3.connect(sqlite_db.config.sqlite_path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        clicked = time.monotonic()
+        response = client.press("preview", json=True)
+        assert response.status_code == 202 and response.json()["status"] == "counting", response.text
+        wait_until(lambda: "compute_report_preview[" in worker.log_text(), 10, message="the worker taking the count")
+        time.sleep(0.5)
+        os.killpg(worker.popen.pid, signal.SIGKILL)  # Mid-count: no result, no release of the lock.
+        worker.popen.wait(5)
+        assert "compute_report_preview" not in worker.log_text().split("received", 1)[1], "not mid-count"
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+    def preview_state():
+        return client.get(client.url("/survey-report-banner/preview/result/"), timeout=10).json()
+
+    assert preview_state()["status"] == "counting"
+    assert "Counting this site's totals on a worker" in client.admin_page().replace("&#x27;", "'")
+    lost = wait_until(lambda: preview_state()["status"] == "lost" and preview_state(), 60, interval=0.5,
+                      message="the count told lost")
+    assert time.monotonic() - clicked >= 2 + 12 + 15 - 1  # Not before it could have finished.
+    assert lost["message"] == LOST
+    assert LOST in client.admin_page("/admin/auth/user/").replace("&#x27;", "'")
+
+    again = client.press("preview", json=True)
+    assert again.status_code == 202 and again.json()["status"] == "counting"
+    assert stack.redis_queue_length() == 1, "the new click enqueued a new count"
+    stack.worker()
+    wait_until(lambda: preview_state()["status"] == "ready", 30, message="the new count")
+
+
+LOST = ("The count did not finish: no worker took it in time, or the worker stopped. Nothing was sent. "
+        "You can try again.")
 
 
 def rabbitmq_queue_depth(url, queue):

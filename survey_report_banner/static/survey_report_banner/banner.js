@@ -1,13 +1,17 @@
 /*
  * Progressive enhancement for the survey report banner; without it every button is a plain form
  * that posts, redirects back and shows a Django admin message.
- * - Dismiss: posts in the background and removes the banner without reloading the page.
+ * - Dismiss: posts in the background, removes the banner without reloading the page, and says so
+ *   in the admin's message list (a plain list; the live region wraps it).
  * - Send report: posts in the background, then follows the report (queued → generating → sent, or
  *   failed) by polling the banner's status endpoint for a bounded time, saying each change in a
  *   live region. On failure the same button offers to try again. Once sent, the banner ends: one
- *   confirmation line with a link to the report, nothing else left to press. While the send gate
- *   refuses attempts (a 429, or a page rendered with data-retry-at), the button waits until then.
- * - Preview: asks a worker to count this site's totals, then fills them into "What is sent".
+ *   confirmation line with a link to the report, nothing else left to press (the preview, its
+ *   counting or lost-count status, the disclosures: all removed). While the send gate refuses
+ *   attempts (a 429, or a page rendered with data-retry-at), the button waits until then.
+ * - Preview: asks a worker to count this site's totals, then fills them into "What is sent"; a
+ *   count that failed or was lost (its worker never took it, or stopped) is said, and Preview
+ *   offered again.
  * - On a narrow screen the admin index gets the compact form: "Read more" starts closed.
  *
  * Busy buttons are marked aria-disabled rather than disabled: a disabled button drops keyboard
@@ -26,18 +30,48 @@
   // A failed report's cause is recorded when the worker's task ends, a moment after the row's state.
   var CAUSE_WAITS = 2;
 
-  function showMessage(banner, level, text) {
+  // Django admin's messages are a plain list, and a list item must stay one (a role on it breaks
+  // the list: axe "list", WCAG 1.3.1). The live region is a wrapper around the list instead,
+  // made when the page is enhanced: a region must exist before its content changes to be heard.
+  // Built detached, then inserted once, so the messages already shown are not read out again.
+  function messageRegion(banner) {
+    var region = document.querySelector("[data-survey-report-messages]");
+    if (region) { return region; }
+    region = document.createElement("div");
+    region.setAttribute("data-survey-report-messages", "");
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "false");  // Only the new message, not the whole list.
     var list = document.querySelector("ul.messagelist");
+    var parent = list ? list.parentNode : banner.parentNode;
+    var next = list ? list.nextSibling : banner;
+    if (list) { region.appendChild(list); }
+    parent.insertBefore(region, next);
+    return region;
+  }
+
+  // A message item with ``url`` (when the text names it) as a link, as the page without a script has.
+  function showMessage(region, level, text, url) {
+    var list = region.querySelector("ul.messagelist");
     if (!list) {
       list = document.createElement("ul");
       list.className = "messagelist";
-      banner.parentNode.insertBefore(list, banner);
+      region.appendChild(list);
     }
     var item = document.createElement("li");
     item.className = level;
-    item.setAttribute("role", "status");
-    item.setAttribute("tabindex", "-1");
-    item.textContent = text;
+    item.setAttribute("tabindex", "-1");  // Takes the focus of the button that goes with the banner.
+    var at = url ? text.indexOf(url) : -1;
+    if (at < 0) {
+      item.textContent = text;
+    } else {
+      var link = document.createElement("a");
+      link.href = url;
+      link.textContent = url;
+      item.appendChild(document.createTextNode(text.slice(0, at)));
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(text.slice(at + url.length)));
+    }
     list.appendChild(item);
     return item;
   }
@@ -118,6 +152,7 @@
 
   function enhanceDismiss(banner, dismissForm, live) {
     var button = dismissForm.querySelector("button");
+    var region = messageRegion(banner);
     dismissForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (isUnavailable(button)) { return; }
@@ -127,7 +162,7 @@
         return response.json().then(function (data) {
           setBusy(button, false);
           if (response.ok || data.status === "turned_off") {
-            var message = showMessage(banner, response.ok ? "info" : "warning", data.message);
+            var message = showMessage(region, response.ok ? "info" : "warning", data.message, data.reports_url);
             banner.parentNode.removeChild(banner);
             message.focus();
           } else {
@@ -212,8 +247,9 @@
 
   Progress.prototype.sent = function (data) {
     // The banner ends here (issue 21): one confirmation line, linking to the report, saying for how
-    // long nobody is asked. Everything else goes, so nothing stale (a preview, a disclosure, the
-    // steps) stays on screen or can be pressed; the line keeps role=status and takes the focus.
+    // long nobody is asked. Everything else goes, so nothing stale (a preview and its counting or
+    // lost-count status, a disclosure, the steps) stays on screen or can be pressed; the line keeps
+    // role=status and takes the focus. The bar holds every disclosure, the preview and both forms.
     var banner = this.banner;
     var parts = banner.querySelectorAll(
       ".survey-report-banner__bar, [data-survey-report-progress], [data-survey-report-error]");
@@ -233,9 +269,12 @@
       this.live.appendChild(document.createTextNode("."));
     }
     if (data.hidden_message) { this.live.appendChild(document.createTextNode(" " + data.hidden_message)); }
-    // The section was named by the question just removed: the confirmation names it now.
-    if (!this.live.id) { this.live.id = "survey-report-banner-sent"; }
-    banner.setAttribute("aria-labelledby", this.live.id);
+    // The section keeps its name, its short heading ("Survey report"), which is not removed; a page
+    // without it (an older template) is named by the confirmation instead.
+    if (!banner.querySelector("#survey-report-banner-title")) {
+      if (!this.live.id) { this.live.id = "survey-report-banner-sent"; }
+      banner.setAttribute("aria-labelledby", this.live.id);
+    }
     focusIfLost(this.live, banner);  // The focused button is gone (focus fell to <body>).
   };
 
