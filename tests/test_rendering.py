@@ -83,6 +83,8 @@ STATES = {
     "preview counted": preview.compute,
     "preview counting": lambda: rendering_cache().add(preview.LOCK_KEY, {"token": "t", "since": "x"}),
     "a report sent before": lambda: make_report(datetime.now(dt_timezone.utc) - timedelta(days=400)),
+    "preview lost": lambda: rendering_cache().add(preview.LOCK_KEY, {
+        "token": "t", "since": "2026-01-01T00:00:00+00:00", "until": "2026-01-01T00:10:00+00:00"}),
 }
 
 
@@ -108,6 +110,15 @@ class TestKeptIsFresh:
         assert BANNER in kept
         assert kept != plain  # the tokens differ: each request masks its own
         assert without_tokens(kept) == without_tokens(plain)
+
+    def test_after_preview_without_javascript(self, admin_client):
+        """The page after a no-JavaScript Preview opens What is sent (a cookie): another state, kept apart."""
+        preview.compute()
+        shut, _ = kept_and_fresh(admin_client)
+        admin_client.cookies[preview.OPEN_COOKIE] = "1"
+        opened, plain = kept_and_fresh(admin_client)
+        assert "data-survey-report-disclosure open" in opened and "data-survey-report-disclosure open" not in shut
+        assert without_tokens(opened) == without_tokens(plain)
 
     def test_in_another_time_zone(self, admin_client):
         failed_three_times()
