@@ -19,7 +19,6 @@ Django's own escaping of ``{{ srb.next }}``). The template must print ``next`` o
 """
 
 import hashlib
-import io
 import pickle
 import re
 import secrets
@@ -92,23 +91,19 @@ def _digest(context, srb):
     A digest of everything the banner's HTML depends on but ``next`` and the CSRF token; None if it has none.
 
     Pickle is exact (a tuple is not a list, 1 is not "1") and fast; a lazy translation pickles as
-    its message, which the active language, part of the key, turns into text. Its "fast" mode
-    writes every value out in full: with its memo, a value shared by two parts of the state (a
-    datetime read once) would pickle unlike the same value read twice, and miss the kept HTML.
+    its message, which the active language, part of the key, turns into text. Equal states may
+    pickle apart (one object shared where another state has two equal ones: a value just read from
+    the database, then from the cache): that costs one more render, never a wrong page.
     """
     state = (
         {name: value for name, value in srb.items() if name != "next"},
         translation.get_language(), timezone.get_current_timezone_name(),
         context.autoescape, context.use_l10n, context.use_tz,
     )
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
     try:
-        pickler.dump(state)
+        return hashlib.blake2b(pickle.dumps(state, pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
     except Exception:  # pylint: disable=broad-except  # an unpicklable value: render, do not keep
         return None
-    return hashlib.blake2b(out.getbuffer(), digest_size=16).digest()
 
 
 @receiver(setting_changed)
