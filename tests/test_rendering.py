@@ -186,6 +186,7 @@ class TestPerRequest:
         source = (Path(rendering.__file__).parent / "templates" / rendering.TEMPLATE_NAME).read_text()
         # Filled in as {{ srb.next }} prints it: a filter, a tag argument or a {% with %} would not be.
         assert source.count("srb.next") == source.count("{{ srb.next }}") > 0
+        assert "{% autoescape" not in source  # next is escaped as the page around the banner escapes
 
 
 @pytest.mark.django_db
