@@ -101,9 +101,9 @@ def test_a_finished_send_cancels_both_limits():
     result = _in_a_process(
         "import time\n"
         "from survey_report_banner import sending\n"
-        "with sending.deadline(0.5, 1):\n"
+        "with sending.deadline(0.2, 0.4):\n"
         "    pass\n"
-        "time.sleep(1.5)\n"
+        "time.sleep(0.6)\n"
         "print('done')\n"
     )
     assert (result.returncode, result.stdout.strip()) == (0, "done")

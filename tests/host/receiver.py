@@ -59,7 +59,10 @@ class ReportReceiver:
 
     def start(self):
         """Serve on a daemon thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="report-receiver", daemon=True)
+        # A short poll interval: stop() (every test's teardown) waits for one poll to end.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="report-receiver", daemon=True
+        )
         self._thread.start()
         return self
 
