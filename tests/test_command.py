@@ -370,9 +370,9 @@ JITTERS = {
 }
 
 
-def simulate_year(settings, superuser, offsets, *command_args):
+def simulate_year(settings, superuser, offsets, *command_args, days=DAYS):
     """
-    Run the command once a day for a year, at 03:17 UTC plus ``offsets[day]`` seconds.
+    Run the command once a day for a year (or ``days``), at 03:17 UTC plus ``offsets[day]`` seconds.
 
     The site sent its last report at the start of the year. The banner's own rule is asked whether
     the superuser sees the banner every hour (at :17:30), as the admin pages would, through its
@@ -381,8 +381,8 @@ def simulate_year(settings, superuser, offsets, *command_args):
     Return the moments the banner would have shown, and the creation times of the reports sent.
     """
     report_at(YEAR_START)
-    runs = [(YEAR_START + timedelta(days=day, seconds=offsets[day]), "run") for day in range(1, DAYS + 1)]
-    hours = [(YEAR_START + timedelta(hours=hour, seconds=30), "hour") for hour in range(DAYS * 24)]
+    runs = [(YEAR_START + timedelta(days=day, seconds=offsets[day]), "run") for day in range(1, days + 1)]
+    hours = [(YEAR_START + timedelta(hours=hour, seconds=30), "hour") for hour in range(days * 24)]
     request = RequestFactory().get("/admin/")
     request.user = superuser
     banner_shown = []
@@ -426,10 +426,12 @@ class TestAYearOfDailyRuns:
 
     def test_without_the_lead_the_banner_shows_for_most_of_a_day(self, settings, receiver, superuser):
         """What issue 10 reproduced: waiting until the report is exactly due."""
-        banner_shown, sent = simulate_year(settings, superuser, JITTERS["each run 3 s earlier"])
+        due = YEAR_START + relativedelta(months=6)
+        # Up to a few days past the first due date: the rest of the year repeats the same half.
+        banner_shown, sent = simulate_year(settings, superuser, JITTERS["each run 3 s earlier"],
+                                           days=(due - YEAR_START).days + 3)
 
         assert len(sent) == 1
-        due = YEAR_START + relativedelta(months=6)
         hours = [moment for moment in banner_shown if moment.minute == 17 and moment.second == 30]
         # Every hourly check from the hour the report fell due until the next day's run...
         assert hours[0] == due + timedelta(seconds=30)
