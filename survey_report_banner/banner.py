@@ -160,10 +160,9 @@ def compute_decision(user_id, now=None):
     def newest(queryset, field, output_field=None, offset=0):
         return Subquery(queryset.values(field)[offset:offset + 1], output_field=output_field or DateTimeField())
 
-    # gate.decide's rule 3: MAX_ATTEMPTS attempts within ATTEMPT_PERIOD refuse the next one until
-    # the oldest of them is ATTEMPT_PERIOD old. The MAX_ATTEMPTS-th newest attempt answers both.
+    # gate.decide's rule 3, in the same query: the MAX_ATTEMPTS-th newest counted attempt, if any,
+    # says when the next attempt is allowed (gate.next_attempt_at).
     attempts = SurveyReportAttempt.objects.order_by("-attempted_at")
-    recent_attempts = attempts.filter(attempted_at__gt=now - gate.ATTEMPT_PERIOD)
 
     row = (
         get_user_model().objects.filter(pk=user_id)
@@ -173,7 +172,7 @@ def compute_decision(user_id, now=None):
             claimed_at=newest(gate.held_claims(now), "requested_at"),
             last_report=newest(recent, "created_at"),
             last_report_state=newest(recent, "state", CharField()),
-            oldest_counted_attempt=newest(recent_attempts, "attempted_at", offset=gate.MAX_ATTEMPTS - 1),
+            oldest_counted_attempt=newest(gate.counted_attempts(now), "attempted_at", offset=gate.MAX_ATTEMPTS - 1),
             last_cause=newest(attempts, "cause", CharField()),
             last_dismissed=newest(
                 SurveyReportBannerDismissal.objects.filter(user=OuterRef("pk"), dismissed_at__gte=since),
@@ -203,7 +202,7 @@ def compute_decision(user_id, now=None):
     if claimed_at:  # Queued: no worker has created its report row yet.
         return Decision(False, "requested")
     # The newest report of the window was neither delivered nor is on its way: it failed.
-    retry_at = oldest_counted + gate.ATTEMPT_PERIOD if oldest_counted else None
+    retry_at = gate.next_attempt_at(oldest_counted)
     return Decision(
         True, "due", last_error_at=last_report, retry_at=retry_at, last_cause=cause or "",
         last_report_state=report_state or "", cacheable=settled,

@@ -97,13 +97,26 @@ def decide(now=None, *, lead=timedelta(0), force=False):
         last_sent = reports.last_sent_report(now + lead)
         if last_sent is not None:
             return Verdict(Outcome.ALREADY_SENT, last_sent=last_sent)
-    recent = list(
-        SurveyReportAttempt.objects.filter(attempted_at__gt=now - ATTEMPT_PERIOD)
-        .order_by("-attempted_at").values_list("attempted_at", flat=True)[:MAX_ATTEMPTS]
-    )
-    if len(recent) >= MAX_ATTEMPTS:
-        return Verdict(Outcome.TOO_SOON, retry_at=recent[-1] + ATTEMPT_PERIOD)
+    recent = list(counted_attempts(now).values_list("attempted_at", flat=True)[:MAX_ATTEMPTS])
+    retry_at = next_attempt_at(recent[MAX_ATTEMPTS - 1] if len(recent) >= MAX_ATTEMPTS else None)
+    if retry_at is not None:
+        return Verdict(Outcome.TOO_SOON, retry_at=retry_at)
     return Verdict(Outcome.SEND)
+
+
+def counted_attempts(now):
+    """The attempts that count against the bound at ``now`` (rule 3): the last ``ATTEMPT_PERIOD``'s, newest first."""
+    return SurveyReportAttempt.objects.filter(attempted_at__gt=now - ATTEMPT_PERIOD).order_by("-attempted_at")
+
+
+def next_attempt_at(bounding_attempt):
+    """
+    When the next attempt is allowed, from the ``MAX_ATTEMPTS``-th newest counted attempt's time.
+
+    None (no such attempt: fewer were made) means now. The oldest of the counted attempts leaves
+    the period first, and with it the bound.
+    """
+    return bounding_attempt + ATTEMPT_PERIOD if bounding_attempt is not None else None
 
 
 def held_claims(now):

@@ -132,15 +132,12 @@ def overview(now=None):
 
 def _attempts(now):
     """Attempts within the gate's period, those left, and when the next one is possible (rule 3 of gate.decide)."""
-    recent = list(
-        SurveyReportAttempt.objects.filter(attempted_at__gt=now - gate.ATTEMPT_PERIOD)
-        .order_by("-attempted_at").values_list("attempted_at", flat=True)
-    )
+    recent = list(gate.counted_attempts(now).values_list("attempted_at", flat=True))
     left = max(gate.MAX_ATTEMPTS - len(recent), 0)
     return {
         "attempts_made": len(recent),
         "attempts_left": left,
-        "next_attempt_at": recent[gate.MAX_ATTEMPTS - 1] + gate.ATTEMPT_PERIOD if not left else None,
+        "next_attempt_at": gate.next_attempt_at(recent[gate.MAX_ATTEMPTS - 1] if not left else None),
     }
 
 
